@@ -1,0 +1,17 @@
+import type { CommandHandler } from '../dispatch.ts';
+import { selectHandler } from './select.ts';
+import { getDataHandler } from './get-data.ts';
+import { getStatusHandler } from './get-status.ts';
+import { initializeUpdateHandler } from './initialize-update.ts';
+import { externalAuthenticateHandler } from './external-authenticate.ts';
+import { setStatusHandler } from './set-status.ts';
+
+/** Every command the ISD implements, one handler per INS. */
+export const DEFAULT_HANDLERS: CommandHandler[] = [
+  selectHandler,
+  getDataHandler,
+  getStatusHandler,
+  initializeUpdateHandler,
+  externalAuthenticateHandler,
+  setStatusHandler,
+];

@@ -1,0 +1,85 @@
+import type { CommandApdu } from '../protocol/apdu/index.ts';
+import type { CardRuntime } from './card-runtime.ts';
+
+/** What a handler answers: response data (plain, before secure messaging) and the status word. */
+export interface CardResponse {
+  data: Uint8Array;
+  sw: number;
+}
+
+export interface CommandContext {
+  card: CardRuntime;
+  /** The plain command (already unwrapped when it arrived under secure messaging). */
+  apdu: CommandApdu;
+  /** True when the command arrived with secure messaging (C-MAC) in an authenticated session. */
+  secured: boolean;
+}
+
+/**
+ * A card-side command handler. `readOnly` handlers change no state (persistent or session): the card may
+ * answer them with 6Cxx on a wrong Le, since the host's resend gives the same answer.
+ */
+export interface CommandHandler {
+  name: string;
+  ins: number;
+  readOnly?: boolean;
+  handle(ctx: CommandContext): CardResponse;
+}
+
+/** An override placed in front of the handlers (fault injection, tests): msw's `use()` pattern. */
+export interface DispatchOverride {
+  name?: string;
+  match(apdu: CommandApdu, card: CardRuntime): boolean;
+  /** Answer, or call `next()` to let the normal handler answer (and possibly alter its answer). */
+  handle(ctx: CommandContext, next: () => CardResponse): CardResponse;
+  /** Fire at most once, then remove itself. */
+  once?: boolean;
+}
+
+/**
+ * Ordered command dispatch: overrides first (most recently `use()`d first), then the handler registered
+ * for the INS. Handlers are looked up in a 256-entry table so the hot path costs one array read.
+ */
+export class Dispatcher {
+  private readonly table: Array<CommandHandler | undefined> = new Array(256).fill(undefined);
+  private overrides: DispatchOverride[] = [];
+
+  constructor(handlers: CommandHandler[]) {
+    for (const h of handlers) this.table[h.ins] = h;
+  }
+
+  /** The handler for an INS, if the card implements it. */
+  handlerFor(ins: number): CommandHandler | undefined {
+    return this.table[ins];
+  }
+
+  /** Prepends overrides; they take precedence over earlier ones and over the handlers. */
+  use(...overrides: DispatchOverride[]): void {
+    this.overrides = [...overrides, ...this.overrides];
+  }
+
+  /** Removes every override. */
+  resetOverrides(): void {
+    this.overrides = [];
+  }
+
+  get overrideCount(): number {
+    return this.overrides.length;
+  }
+
+  dispatch(ctx: CommandContext, base: () => CardResponse): CardResponse {
+    if (this.overrides.length === 0) return base();
+    return this.run(ctx, 0, base);
+  }
+
+  private run(ctx: CommandContext, from: number, base: () => CardResponse): CardResponse {
+    for (let i = from; i < this.overrides.length; i++) {
+      const o = this.overrides[i]!;
+      if (!o.match(ctx.apdu, ctx.card)) continue;
+      if (o.once) this.overrides = this.overrides.filter((x) => x !== o);
+      const nextIndex = o.once ? i : i + 1;
+      return o.handle(ctx, () => this.run(ctx, nextIndex, base));
+    }
+    return base();
+  }
+}

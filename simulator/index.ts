@@ -1,0 +1,20 @@
+/** The simulated GlobalPlatform card: the one door for every other folder. */
+export { createCard, Card, CardError, type CreateCardOptions } from './card.ts';
+export type { CardRuntime, StatusCursor } from './card-runtime.ts';
+export type { CommandHandler, CommandContext, CardResponse, DispatchOverride } from './dispatch.ts';
+export { DEFAULT_HANDLERS } from './commands/index.ts';
+export { cardMachine } from './card-machine.ts';
+export { isLegalLifeCycleTransition, type CardEvent } from './card-setup.ts';
+export { resolveProfile, readProfileFile, validateProfile, ProfileError, type CardProfile, type CardProfileInput } from './profile/card-profile.ts';
+export { DEFAULT_PROFILE } from './profile/default-profile.ts';
+export { STORE_KEY } from './storage-keys.ts';
+export {
+  PersistentStore,
+  PowerLossError,
+  StorageError,
+  OBJECT_OVERHEAD,
+  loadCardImage,
+  saveCardImage,
+  type PhysicalWrite,
+  type WriteHook,
+} from './storage/index.ts';

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Validator } from 'jsonschema';
+import { fromHex } from '../../protocol/bytes.ts';
+import { buildCplc, type Cplc } from '../../protocol/gp/data/index.ts';
+import { CARD_LIFE_CYCLE, type CardLifeCycle } from '../../protocol/gp/data/index.ts';
+import { DEFAULT_PROFILE } from './default-profile.ts';
+
+const require = createRequire(import.meta.url);
+const SCHEMA = require('./card-profile.schema.json') as object;
+
+/** A profile as written in a JSON file (every field optional; see card-profile.schema.json). */
+export interface CardProfileInput {
+  $schema?: string;
+  name?: string;
+  atr?: string;
+  gpVersion?: string;
+  isdAid?: string;
+  isdPrivileges?: string;
+  lifeCycle?: CardLifeCycle;
+  iin?: string;
+  cin?: string;
+  cplc?: string | Partial<Cplc>;
+  keys?: Array<{ kvn: string; enc: string; mac: string; dek: string; sequenceCounter?: number }>;
+  scp03?: { i?: string; kdd?: string };
+  memory?: { persistent?: number; transient?: number };
+  maxCommandData?: number;
+  extendedLength?: boolean;
+  preloaded?: Array<{ aid: string; version?: string; modules?: string[] }>;
+}
+
+export interface Keyset {
+  kvn: number;
+  enc: Uint8Array;
+  mac: Uint8Array;
+  dek: Uint8Array;
+  sequenceCounter: number;
+}
+
+/** A profile with defaults applied and every byte field decoded: what the card is built from. */
+export interface CardProfile {
+  name: string;
+  atr: Uint8Array;
+  gpVersion: string;
+  isdAid: Uint8Array;
+  isdPrivileges: Uint8Array;
+  lifeCycle: number;
+  iin: Uint8Array;
+  /** Undefined: drawn from the card's random source at personalisation. */
+  cin: Uint8Array | undefined;
+  /** The 42-byte CPLC; the IC serial number is drawn at personalisation when `cplcSerialFixed` is false. */
+  cplc: Uint8Array;
+  cplcSerialFixed: boolean;
+  keys: Keyset[];
+  scp03: { i: number; kdd: Uint8Array };
+  memory: { persistent: number; transient: number };
+  maxCommandData: number;
+  extendedLength: boolean;
+  preloaded: Array<{ aid: Uint8Array; version: Uint8Array; modules: Uint8Array[] }>;
+}
+
+export class ProfileError extends Error {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly path?: string,
+  ) {
+    super(file ? `${file}${path ? ` at ${path}` : ''}: ${message}` : path ? `${path}: ${message}` : message);
+    this.name = 'ProfileError';
+  }
+}
+
+/** Validates raw JSON against the profile schema (draft-07); throws ProfileError naming the first bad path. */
+export function validateProfile(input: unknown, file?: string): CardProfileInput {
+  const result = new Validator().validate(input, SCHEMA, { nestedErrors: true });
+  if (!result.valid) {
+    const e = result.errors[0]!;
+    const path = `$${e.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
+    throw new ProfileError(e.message, file, path);
+  }
+  return input as CardProfileInput;
+}
+
+/** Reads and validates a profile file; a JSON syntax error names the line and column. */
+export function readProfileFile(file: string): CardProfileInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ProfileError(`cannot read profile: ${(err as Error).message}`, file);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    if (pos) {
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split('\n').length;
+      const col = Number(pos[1]) - before.lastIndexOf('\n');
+      throw new ProfileError(`invalid JSON at line ${line}, column ${col}: ${msg}`, file);
+    }
+    throw new ProfileError(`invalid JSON: ${msg}`, file);
+  }
+  return validateProfile(json, file);
+}
+
+function checkAtr(atr: Uint8Array): void {
+  if (atr.length < 2 || atr.length > 33) throw new ProfileError(`ATR must be 2..33 bytes, got ${atr.length}`, undefined, '$.atr');
+  if (atr[0] !== 0x3b && atr[0] !== 0x3f) throw new ProfileError('ATR must start with TS = 3B or 3F', undefined, '$.atr');
+  // ISO 7816-3 §8.2: walk the interface bytes (TAi TBi TCi TDi); TCK is present unless only T=0 is offered.
+  let y = atr[1]! >> 4;
+  let pos = 2;
+  let onlyT0 = true;
+  for (;;) {
+    pos += (y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1);
+    if (!(y & 8)) break;
+    const td = atr[pos];
+    if (td === undefined) throw new ProfileError('ATR is truncated inside its interface bytes', undefined, '$.atr');
+    pos++;
+    if ((td & 0x0f) !== 0) onlyT0 = false;
+    y = td >> 4;
+  }
+  const expected = pos + (atr[1]! & 0x0f) + (onlyT0 ? 0 : 1);
+  if (expected !== atr.length) throw new ProfileError(`ATR length ${atr.length} does not match its interface and historical bytes (${expected})`, undefined, '$.atr');
+  if (!onlyT0) {
+    let x = 0;
+    for (let i = 1; i < atr.length; i++) x ^= atr[i]!;
+    if (x !== 0) throw new ProfileError('ATR check byte TCK is wrong', undefined, '$.atr');
+  }
+}
+
+/** Applies the defaults to a validated profile and decodes its hex fields. */
+export function resolveProfile(input: CardProfileInput = {}): CardProfile {
+  validateProfile(input);
+  const d = DEFAULT_PROFILE;
+  const atr = fromHex(input.atr ?? d.atr);
+  checkAtr(atr);
+  const cplcInput = input.cplc ?? d.cplc!;
+  const cplc = typeof cplcInput === 'string' ? fromHex(cplcInput) : buildCplc(cplcInput);
+  const cplcSerialFixed = typeof cplcInput === 'string' || cplcInput.icSerialNumber !== undefined;
+  const keys = (input.keys ?? d.keys).map((k) => {
+    const ks = { kvn: parseInt(k.kvn, 16), enc: fromHex(k.enc), mac: fromHex(k.mac), dek: fromHex(k.dek), sequenceCounter: k.sequenceCounter ?? 0 };
+    if (ks.enc.length !== ks.mac.length || ks.enc.length !== ks.dek.length) throw new ProfileError('ENC, MAC and DEK of a keyset must have the same length', undefined, `$.keys[kvn ${k.kvn}]`);
+    if (ks.kvn === 0 || ks.kvn === 0xff) throw new ProfileError('KVN 00 and FF are reserved (00 means "any" in INITIALIZE UPDATE)', undefined, `$.keys[kvn ${k.kvn}]`);
+    return ks;
+  });
+  if (new Set(keys.map((k) => k.kvn)).size !== keys.length) throw new ProfileError('two keysets share a KVN', undefined, '$.keys');
+  const scp = { ...d.scp03, ...input.scp03 };
+  const i = parseInt(scp.i!, 16);
+  if (i & 0x80) throw new ProfileError('SCP03 i must be below 80', undefined, '$.scp03.i');
+  return {
+    name: input.name ?? d.name,
+    atr,
+    gpVersion: input.gpVersion ?? d.gpVersion,
+    isdAid: fromHex(input.isdAid ?? d.isdAid),
+    isdPrivileges: fromHex(input.isdPrivileges ?? d.isdPrivileges),
+    lifeCycle: CARD_LIFE_CYCLE[input.lifeCycle ?? d.lifeCycle],
+    iin: fromHex(input.iin ?? d.iin),
+    cin: input.cin !== undefined ? fromHex(input.cin) : undefined,
+    cplc,
+    cplcSerialFixed,
+    keys,
+    scp03: { i, kdd: fromHex(scp.kdd!) },
+    memory: { persistent: input.memory?.persistent ?? d.memory.persistent!, transient: input.memory?.transient ?? d.memory.transient! },
+    maxCommandData: input.maxCommandData ?? d.maxCommandData,
+    extendedLength: input.extendedLength ?? d.extendedLength,
+    preloaded: (input.preloaded ?? d.preloaded).map((p) => {
+      const [major, minor] = (p.version ?? '1.0').split('.').map(Number);
+      return { aid: fromHex(p.aid), version: new Uint8Array([major!, minor!]), modules: (p.modules ?? []).map(fromHex) };
+    }),
+  };
+}
