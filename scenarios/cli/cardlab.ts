@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { registerCardNew } from './commands/card-new.ts';
+import { registerCardShell } from './commands/card-shell.ts';
+import { registerDemo } from './commands/demo.ts';
+
+/** Registers every cardlab command; each command file only parses its options and calls a library function. */
+export function buildProgram(): Command {
+  const program = new Command('cardlab').description('GlobalPlatform card simulator and provisioning test harness').showHelpAfterError();
+  const card = program.command('card').description('simulated cards: create, drive');
+  registerCardNew(card);
+  registerCardShell(card);
+  registerDemo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`cardlab: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

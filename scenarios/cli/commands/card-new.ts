@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { createCard, readProfileFile } from '../../../simulator/index.ts';
+
+/** `cardlab card new [--profile FILE] [--seed N] -o card.json`: personalises a card and writes its image. */
+export function registerCardNew(card: Command): void {
+  card
+    .command('new')
+    .description('personalise a new card from a profile and write its card image')
+    .option('--profile <file>', 'card profile (JSON, see simulator/profile/card-profile.schema.json)')
+    .option('--seed <seed>', 'seed for card-unique data the profile leaves open (CIN, IC serial)', '0')
+    .requiredOption('-o, --output <file>', 'card image file to write')
+    .action((opts: { profile?: string; seed: string; output: string }) => {
+      const profile = opts.profile ? readProfileFile(opts.profile) : {};
+      const c = createCard({ profile, seed: opts.seed });
+      c.saveImage(opts.output);
+      process.stdout.write(`wrote ${opts.output}: ${c.profile.name}, ${c.store.freeBytes()} of ${c.store.capacity} bytes of persistent memory free\n`);
+    });
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { loadCard } from '../../../simulator/load-card.ts';
+import { runCardShell } from '../../../simulator/shell/card-shell.ts';
+
+/** `cardlab card shell --card card.json [--seed N] [--annotate]`: drive a card image with C-APDUs on standard input. */
+export function registerCardShell(card: Command): void {
+  card
+    .command('shell')
+    .description('power the card on, read one C-APDU (hex) per line from stdin, print one R-APDU per line; save the card at end of input')
+    .requiredOption('--card <file>', 'card image file (from `cardlab card new`)')
+    .option('--seed <seed>', "seed of the card's random source for this session", '0')
+    .option('--annotate', 'print # lines explaining each exchange')
+    .action(async (opts: { card: string; seed: string; annotate?: boolean }) => {
+      const c = loadCard(opts.card, { seed: opts.seed });
+      await runCardShell({ card: c, input: process.stdin, output: process.stdout, annotate: opts.annotate === true });
+      c.powerOff();
+      c.saveImage(opts.card);
+    });
+}
