@@ -18,3 +18,6 @@ export {
   type PhysicalWrite,
   type WriteHook,
 } from './storage/index.ts';
+export { loadCard } from './load-card.ts';
+export { runCardShell, type CardShellOptions, type CardShellResult } from './shell/card-shell.ts';
+export { formatExchange } from './shell/exchange-text.ts';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadCard } from '../../../simulator/load-card.ts';
-import { runCardShell } from '../../../simulator/shell/card-shell.ts';
+import { loadCard, runCardShell } from '../../../simulator/index.ts';
 
 /** `cardlab card shell --card card.json [--seed N] [--annotate]`: drive a card image with C-APDUs on standard input. */
 export function registerCardShell(card: Command): void {
