@@ -22,10 +22,11 @@ describe('golden transcripts (seeded card, C-APDU → exact R-APDU)', () => {
       if (t.atr) expect(toHex(atr, ' '), `${name}: ATR`).toBe(toHex(t.atr, ' '));
       let tearAt: number | undefined;
       for (const step of t.steps) {
-        if (step.kind === 'reset') card.reset();
-        else if (step.kind === 'power-cycle') card.powerOn();
-        else if (step.kind === 'tear') tearAt = step.write;
-        else {
+        if (step.kind === 'tear') tearAt = step.write;
+        else if (step.kind !== 'exchange') {
+          if (step.kind === 'reset') card.reset();
+          else card.powerOn();
+        } else {
           if (tearAt !== undefined) {
             const n = tearAt;
             card.onPersistentWrite((w) => (w.index === n ? 'tear' : undefined));
