@@ -5,3 +5,4 @@ export * from './card-resources.ts';
 export * from './fci.ts';
 export * from './registry-entry.ts';
 export * from './life-cycle.ts';
+export * from './confirmation.ts';
