@@ -4,6 +4,8 @@ import type { PersistentStore } from './storage/index.ts';
 import type { CardProfile } from './profile/card-profile.ts';
 import type { CardEvent } from './card-setup.ts';
 import type { Registry } from './registry.ts';
+import type { PendingLoad } from './content/pending-load.ts';
+import type { AppletContext, AppletModel } from './applets/index.ts';
 
 /** Where a GET STATUS with P2 "next" continues after a 6310 (GPCS 11.4.2.2). */
 export interface StatusCursor {
@@ -36,6 +38,12 @@ export interface CardRuntime {
   readonly isdFci: Uint8Array;
   /** Ends the secure channel session (security failure, SELECT, new INITIALIZE UPDATE). */
   closeSession(): void;
+  /** A load between INSTALL [for load] and its last LOAD block (volatile). */
+  pendingLoad: PendingLoad | undefined;
+  /** The applet model registered for an applet class AID, if any. */
+  appletModelFor(moduleAid: Uint8Array): AppletModel | undefined;
+  /** The persistent-state view an applet instance works with. */
+  appletContext(instanceAid: Uint8Array): AppletContext;
   /** Free transient memory reported in FF21/83. */
   freeTransientMemory(): number;
 }

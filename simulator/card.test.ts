@@ -157,9 +157,10 @@ describe('card: memory', () => {
     card.powerOn();
     const r = card.transmit(buildGetData(0xff21));
     const res = parseCardResources(r.subarray(0, r.length - 2));
-    // Objects: CPLC 42, IIN 3, CIN 8, life cycle 1, privileges 3, keyset 48, sequence counter 3 → 108 bytes
-    // of values plus 7 × 16 bytes of per-object overhead = 220 bytes used of 65536.
-    expect(res.freeNonVolatileMemory).toBe(65536 - 220);
+    // Objects: CPLC 42, IIN 3, CIN 8, life cycle 1, privileges 3, card key 98 (curve 1, private 32, public 65),
+    // confirmation counter 2, keyset 48, sequence counter 3 → 208 bytes of values plus 9 × 16 bytes of
+    // per-object overhead = 352 bytes used of 65536.
+    expect(res.freeNonVolatileMemory).toBe(65536 - 352);
     expect(res.freeNonVolatileMemory).toBe(card.store.freeBytes());
     expect(res.installedApplications).toBe(0);
     expect(res.freeVolatileMemory).toBe(4096);

@@ -21,6 +21,10 @@ import { DEFAULT_HANDLERS } from './commands/index.ts';
 import { Registry } from './registry.ts';
 import { personalize } from './personalize.ts';
 import { STORE_KEY } from './storage-keys.ts';
+import { equalBytes } from '../protocol/bytes.ts';
+import { DEFAULT_APPLETS, type AppletContext, type AppletModel } from './applets/index.ts';
+import { findApplication } from './content/content-records.ts';
+import type { PendingLoad } from './content/pending-load.ts';
 
 export class CardError extends Error {
   override readonly name = 'CardError';
@@ -43,7 +47,12 @@ export interface CreateCardOptions {
   store?: PersistentStore;
   /** Replaces the command handlers (tests). */
   handlers?: CommandHandler[];
+  /** Applet models by class AID (default: loyalty and echo). */
+  applets?: AppletModel[];
 }
+
+/** Largest ISO command chain the card assembles (bytes of data). */
+const MAX_CHAIN = 4096;
 
 const EMPTY = new Uint8Array(0);
 /** Commands a session at level > 00 accepts without secure messaging: they end or restart the session, or fetch a response. */
@@ -68,6 +77,10 @@ export class Card implements CardRuntime {
   lastInternalError: unknown;
   /** What the last power-up's recovery did. */
   lastRecovery: RecoveryReport | undefined;
+  pendingLoad: PendingLoad | undefined;
+  private readonly applets: AppletModel[];
+  /** ISO command chaining in progress: the header it started with and the data so far. */
+  private chain: { ins: number; p1: number; p2: number; data: Uint8Array[]; size: number } | undefined;
 
   private readonly actor: Actor<typeof cardMachine>;
   private snapshot: SnapshotFrom<typeof cardMachine>;
@@ -83,6 +96,7 @@ export class Card implements CardRuntime {
     this.registry = new Registry(this.profile, this.store);
     this.selectedAid = this.profile.isdAid;
     this.dispatcher = new Dispatcher(options.handlers ?? DEFAULT_HANDLERS);
+    this.applets = options.applets ?? DEFAULT_APPLETS;
     this.actor = createActor(cardMachine, { input: { lifeCycle: this.profile.lifeCycle } });
     this.actor.subscribe((s) => {
       this.snapshot = s;
@@ -103,6 +117,19 @@ export class Card implements CardRuntime {
   }
   get lifeCycle(): number {
     return this.snapshot.context.lifeCycle;
+  }
+  appletModelFor(moduleAid: Uint8Array): AppletModel | undefined {
+    return this.applets.find((a) => equalBytes(a.moduleAid, moduleAid));
+  }
+  appletContext(instanceAid: Uint8Array): AppletContext {
+    const store = this.store;
+    return {
+      instanceAid,
+      get: (field) => store.get(STORE_KEY.appData(instanceAid, field)),
+      write: (field, value) => store.write(STORE_KEY.appData(instanceAid, field), value),
+      transaction: (fn) => (store.inTransaction() ? fn() : store.transaction(fn)),
+      random: this.random,
+    };
   }
   freeTransientMemory(): number {
     // No transient objects exist until applets do: the whole configured RAM is free.
@@ -148,6 +175,8 @@ export class Card implements CardRuntime {
     this.scp.reset();
     this.pending = undefined;
     this.statusCursor = undefined;
+    this.pendingLoad = undefined;
+    this.chain = undefined;
     this.selectedAid = this.profile.isdAid;
     this.isdFci = buildSecurityDomainFci({
       aid: this.profile.isdAid,
@@ -205,7 +234,6 @@ export class Card implements CardRuntime {
     if (apdu.ins === INS.GET_RESPONSE && (cla & 0x80) === 0) return this.getResponse(apdu);
     this.pending = undefined;
     if (logicalChannel(cla) !== 0) return status(SW.LOGICAL_CHANNEL_NOT_SUPPORTED);
-    if ((cla & 0x10) !== 0) return status(SW.COMMAND_CHAINING_NOT_SUPPORTED);
     if (apdu.extended && !this.profile.extendedLength) return status(SW.WRONG_LENGTH);
     if (apdu.data.length > this.profile.maxCommandData) return status(SW.WRONG_LENGTH);
     if (this.snapshot.hasTag('only.get-data') && apdu.ins !== INS.GET_DATA) return status(SW.FUNCTION_NOT_SUPPORTED);
@@ -215,6 +243,11 @@ export class Card implements CardRuntime {
     let secured = false;
     const sm = isSecureMessagingClass(cla);
     if (this.snapshot.hasTag('scp.authenticated')) {
+      if (apdu.ins === INS.EXTERNAL_AUTHENTICATE) {
+        // Not part of the running session: no preceding INITIALIZE UPDATE (6985), and the session ends.
+        this.closeSession();
+        return status(SW.CONDITIONS_NOT_SATISFIED);
+      }
       if (sm && this.snapshot.context.securityLevel !== 0) {
         try {
           plain = this.scp.unwrap(apdu);
@@ -237,8 +270,13 @@ export class Card implements CardRuntime {
       return status(SW.SECURITY_STATUS_NOT_SATISFIED);
     }
 
-    const handler = this.dispatcher.handlerFor(plain.ins);
-    const ctx: CommandContext = { card: this, apdu: plain, secured };
+    // An application selected on the basic channel gets every command but SELECT by name (GPCS 11.9).
+    const toApplet = this.snapshot.hasTag('selected.application') && !(plain.ins === INS.SELECT && plain.p1 === 0x04);
+    const handler = toApplet ? this.appletHandler() : this.dispatcher.handlerFor(plain.ins);
+    const chained = this.assembleChain(plain, handler);
+    if (chained === 'intermediate') return status(SW.SUCCESS);
+    if (typeof chained === 'number') return status(chained);
+    const ctx: CommandContext = { card: this, apdu: chained, secured };
     const resp = this.run(ctx, handler);
     let data = resp.data;
     if (secured && this.snapshot.hasTag('scp.authenticated')) {
@@ -269,8 +307,61 @@ export class Card implements CardRuntime {
     }
   }
 
+  /**
+   * ISO 7816-4 §5.3.3 command chaining: commands with CLA b5 set are collected (answered 9000) until the
+   * last one; the handler then sees one command with all the data. Only handlers that declare
+   * `chaining` accept it (6884 otherwise); a chain broken by another command is 6883.
+   */
+  private assembleChain(apdu: CommandApdu, handler: CommandHandler | undefined): CommandApdu | 'intermediate' | number {
+    const more = (apdu.cla & 0x10) !== 0;
+    const chain = this.chain;
+    if (!more && !chain) return apdu;
+    if (!handler?.chaining) {
+      this.chain = undefined;
+      return more ? SW.COMMAND_CHAINING_NOT_SUPPORTED : apdu;
+    }
+    if (chain && (chain.ins !== apdu.ins || chain.p1 !== apdu.p1 || chain.p2 !== apdu.p2)) {
+      this.chain = undefined;
+      return SW.LAST_COMMAND_EXPECTED;
+    }
+    const size = (chain?.size ?? 0) + apdu.data.length;
+    if (size > MAX_CHAIN) {
+      this.chain = undefined;
+      return SW.WRONG_LENGTH;
+    }
+    const data = [...(chain?.data ?? []), apdu.data.slice()];
+    if (more) {
+      this.chain = { ins: apdu.ins, p1: apdu.p1, p2: apdu.p2, data, size };
+      return 'intermediate';
+    }
+    this.chain = undefined;
+    const all = new Uint8Array(size);
+    let off = 0;
+    for (const d of data) {
+      all.set(d, off);
+      off += d.length;
+    }
+    return { ...apdu, cla: apdu.cla & ~0x10, data: all };
+  }
+
+  /** The handler standing for the selected applet: its model's process(), or 6D00 when it has none. */
+  private appletHandler(): CommandHandler {
+    const record = findApplication(this.store, this.selectedAid);
+    const model = record ? this.appletModelFor(record.moduleAid) : undefined;
+    return {
+      name: model ? `applet ${model.name}` : 'applet without a model',
+      ins: -1,
+      chaining: true,
+      handle: ({ apdu }) => {
+        if (!model) throw new CardStatusError(SW.INS_NOT_SUPPORTED, 'no applet model for this instance');
+        return model.process(this.appletContext(this.selectedAid), apdu);
+      },
+    };
+  }
+
   /** Ends the secure channel session (a security failure, or a command that closes it). */
   closeSession(): void {
+    this.pendingLoad = undefined;
     this.scp.reset();
     if (!this.snapshot.hasTag('scp.idle')) this.send({ type: 'scp.closed' });
   }

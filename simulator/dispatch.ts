@@ -23,6 +23,8 @@ export interface CommandHandler {
   name: string;
   ins: number;
   readOnly?: boolean;
+  /** Accepts ISO command chaining (CLA b5): the card assembles the chain and calls `handle` once with all the data. */
+  chaining?: boolean;
   handle(ctx: CommandContext): CardResponse;
 }
 

@@ -4,6 +4,7 @@ import { ELF_LOADED } from '../protocol/gp/data/index.ts';
 import type { PersistentStore } from './storage/index.ts';
 import type { CardProfile } from './profile/card-profile.ts';
 import { STORE_KEY } from './storage-keys.ts';
+import { storedApplications, storedLoadFiles, type ApplicationRecord } from './content/content-records.ts';
 
 /**
  * The GlobalPlatform Registry as GET STATUS and SELECT see it (GPCS 6.5): the ISD (its life cycle is
@@ -26,20 +27,39 @@ export class Registry {
     };
   }
 
-  /** Executable Load Files, ROM ones first, each associated with the ISD. */
+  /** Executable Load Files: ROM ones first (associated with the ISD), then loaded ones in load order. */
   loadFiles(): RegistryEntry[] {
-    return this.profile.preloaded.map((p) => ({
+    const rom = this.profile.preloaded.map((p) => ({
       aid: p.aid,
       lifeCycle: ELF_LOADED,
       version: p.version,
       modules: p.modules,
       associatedSd: this.profile.isdAid,
     }));
+    const loaded = storedLoadFiles(this.store).map((e) => ({
+      aid: e.aid,
+      lifeCycle: ELF_LOADED,
+      version: e.version,
+      modules: e.modules,
+      associatedSd: e.associatedSd,
+    }));
+    return [...rom, ...loaded];
   }
 
-  /** Applications and Supplementary Security Domains (none until content is loaded and installed). */
+  /** Application instances in install order, as GET STATUS P1 = 40 lists them. */
   applications(): RegistryEntry[] {
-    return [];
+    return this.applicationRecords().map((a) => ({
+      aid: a.aid,
+      lifeCycle: a.lifeCycle,
+      privileges: a.privileges,
+      elfAid: a.elfAid,
+      associatedSd: a.associatedSd,
+    }));
+  }
+
+  /** The stored application records (with their module AID and parameters). */
+  applicationRecords(): ApplicationRecord[] {
+    return storedApplications(this.store);
   }
 
   /** Number of installed application instances, for FF21/81. */

@@ -19,6 +19,22 @@ export const STORE_KEY = {
   keyset: (kvn: number) => `isd/keyset/${toHex(new Uint8Array([kvn]))}`,
   /** SCP03 sequence counter of a keyset, 3 bytes big-endian (AMD-D 6.2.2.1). */
   sequenceCounter: (kvn: number) => `isd/seq/${toHex(new Uint8Array([kvn]))}`,
+  /** Confirmation Counter, 2 bytes: the value the next receipt carries (GPCS 11.1.6, reference §9.3). */
+  CONFIRMATION_COUNTER: 'card/confirmation-counter',
+  /** The card's own signing key: curve byte (00 P-256, 01 brainpoolP256r1) ‖ 32-byte private key. */
+  CARD_KEY: 'card/key',
+  /** The card's X.509 certificate (DER), issued by the card issuer's CA at personalisation. */
+  CARD_CERTIFICATE: 'card/certificate',
+  /** Registry entry of a loaded Executable Load File (TLV record). */
+  elf: (aid: Uint8Array) => `elf/${toHex(aid)}`,
+  /** The Load File Data Block of a loaded ELF: the code, exactly as received in C4. */
+  elfCode: (aid: Uint8Array) => `elf/${toHex(aid)}/lfdb`,
+  /** Registry entry of an application instance (TLV record). */
+  app: (aid: Uint8Array) => `app/${toHex(aid)}`,
+  /** A named persistent field of an application instance (applet model state). */
+  appData: (aid: Uint8Array, name: string) => `app/${toHex(aid)}/data/${name}`,
 } as const;
 
 export const KEYSET_PREFIX = 'isd/keyset/';
+export const ELF_PREFIX = 'elf/';
+export const APP_PREFIX = 'app/';

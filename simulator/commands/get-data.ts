@@ -33,6 +33,9 @@ function dataObjectValue(card: CardRuntime, tag: number): Uint8Array | undefined
       return first === undefined ? undefined : card.store.get(STORE_KEY.sequenceCounter(parseInt(first.slice(KEYSET_PREFIX.length), 16)));
     }
     case 0x00cf: return card.profile.scp03.kdd;
+    case 0x00c2: return card.profile.receipts.type === 'none' ? undefined : card.store.get(STORE_KEY.CONFIRMATION_COUNTER);
+    // The card certificate (GPCS F.4.3 shape: 7F21 LL <certificate>), issued by the card issuer's CA.
+    case 0x7f21: return card.store.get(STORE_KEY.CARD_CERTIFICATE);
     case 0x00d3: return new Uint8Array([card.hasTag('scp.authenticated') ? card.scp.level : 0]);
     default: return undefined;
   }

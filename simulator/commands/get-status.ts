@@ -82,7 +82,8 @@ export const getStatusHandler: CommandHandler = {
     const next = (apdu.p2 & 0x01) === 0x01;
     if (next && apdu.p1 === STATUS_SUBSET.ISD) throw new CardStatusError(SW.INCORRECT_P1P2, '"get next" is not defined for the ISD');
     const criteria = parseCriteria(apdu.data);
-    const all = entriesFor(card, apdu.p1).filter((e) => startsWith(e.aid, criteria.aidPrefix));
+    // For the ISD subset the search criteria are ignored (GPCS 11.4.2.1, reference §5.1).
+    const all = entriesFor(card, apdu.p1).filter((e) => apdu.p1 === STATUS_SUBSET.ISD || startsWith(e.aid, criteria.aidPrefix));
     const key = `${apdu.p1}:${apdu.p2 & 0xfe}:${toHex(apdu.data)}`;
 
     let start = 0;

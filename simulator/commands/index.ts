@@ -5,6 +5,10 @@ import { getStatusHandler } from './get-status.ts';
 import { initializeUpdateHandler } from './initialize-update.ts';
 import { externalAuthenticateHandler } from './external-authenticate.ts';
 import { setStatusHandler } from './set-status.ts';
+import { installHandler } from './install.ts';
+import { loadHandler } from './load.ts';
+import { deleteHandler } from './delete.ts';
+import { performSecurityOperationHandler } from './perform-security-operation.ts';
 
 /** Every command the ISD implements, one handler per INS. */
 export const DEFAULT_HANDLERS: CommandHandler[] = [
@@ -14,4 +18,8 @@ export const DEFAULT_HANDLERS: CommandHandler[] = [
   initializeUpdateHandler,
   externalAuthenticateHandler,
   setStatusHandler,
+  installHandler,
+  loadHandler,
+  deleteHandler,
+  performSecurityOperationHandler,
 ];

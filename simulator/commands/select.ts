@@ -1,10 +1,28 @@
 import { CardStatusError, SW, INS } from '../../protocol/apdu/index.ts';
+import { equalBytes } from '../../protocol/bytes.ts';
+import { APP_SELECTABLE } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse } from '../dispatch.ts';
+import type { CardRuntime } from '../card-runtime.ts';
+
+function startsWith(aid: Uint8Array, prefix: Uint8Array): boolean {
+  return prefix.length <= aid.length && prefix.every((b, i) => aid[i] === b);
+}
+
+/** Selectable AIDs in registry order: the ISD, then applications in the SELECTABLE state (b8 LOCKED excluded). */
+function candidates(card: CardRuntime): Uint8Array[] {
+  const apps = card.registry
+    .applicationRecords()
+    .filter((a) => (a.lifeCycle & 0x87) === APP_SELECTABLE)
+    .map((a) => a.aid);
+  return [card.profile.isdAid, ...apps];
+}
 
 /**
  * SELECT by name (GPCS 11.9): P1 = 04, P2 = 00 first/only occurrence or 02 next occurrence (a partial
- * AID matches by prefix). With no data the default application, the ISD, is selected. Answers the
- * selected SD's FCI. Selecting ends the secure channel session (AMD-D 5.6).
+ * AID matches by prefix, in registry order, after the currently selected application). With no data
+ * the ISD is selected. The ISD answers its FCI; an application answers what its applet model's select()
+ * does (9000 by default). Selecting ends the secure channel session (AMD-D 5.6). In CARD_LOCKED only the
+ * ISD is selectable (6283 warning, GPCS Table 11-83); applications are not (6A81).
  */
 export const selectHandler: CommandHandler = {
   name: 'SELECT',
@@ -15,20 +33,27 @@ export const selectHandler: CommandHandler = {
     if (apdu.p1 !== 0x04) throw new CardStatusError(SW.INCORRECT_P1P2, 'only selection by DF name (P1 = 04) is supported');
     if (apdu.p2 !== 0x00 && apdu.p2 !== 0x02) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 must be 00 (first) or 02 (next)');
     if (apdu.data.length > 16) throw new CardStatusError(SW.WRONG_LENGTH, 'an AID has at most 16 bytes');
-    // Only the ISD is selectable until applications are installed; the registry answers prefix matches.
-    const isd = card.profile.isdAid;
-    const prefix = apdu.data;
-    const matchesIsd = prefix.length <= isd.length && prefix.every((b, i) => isd[i] === b);
-    const next = apdu.p2 === 0x02;
-    const alreadyIsd = card.hasTag('selected.isd');
-    // "Next occurrence" moves past the currently selected match; the ISD is the only candidate.
-    if (!matchesIsd || (next && alreadyIsd && prefix.length > 0)) throw new CardStatusError(SW.FILE_NOT_FOUND);
-    if (!card.hasTag('scp.idle') || !alreadyIsd) {
-      card.scp.reset();
-      card.send({ type: 'select.isd' });
+    const all = candidates(card);
+    const matching = apdu.data.length === 0 ? [card.profile.isdAid] : all.filter((aid) => startsWith(aid, apdu.data));
+    let target = matching[0];
+    if (apdu.p2 === 0x02) {
+      const current = matching.findIndex((aid) => equalBytes(aid, card.selectedAid));
+      target = current < 0 ? matching[0] : matching[current + 1];
     }
-    card.selectedAid = isd;
+    if (!target) throw new CardStatusError(SW.FILE_NOT_FOUND);
+    const isIsd = card.registry.isIsd(target);
+    if (!isIsd && card.hasTag('locked')) throw new CardStatusError(SW.FUNCTION_NOT_SUPPORTED, 'the card is locked: only the ISD is selectable');
+
+    const wasIsd = card.hasTag('selected.isd');
+    if (!card.hasTag('scp.idle') || !wasIsd || !isIsd) {
+      card.closeSession();
+      card.send({ type: isIsd ? 'select.isd' : 'select.application' });
+    }
+    card.selectedAid = target;
     card.statusCursor = undefined;
-    return { data: card.isdFci, sw: card.hasTag('locked') ? SW.CARD_LOCKED_WARNING : SW.SUCCESS };
+    if (isIsd) return { data: card.isdFci, sw: card.hasTag('locked') ? SW.CARD_LOCKED_WARNING : SW.SUCCESS };
+    const record = card.registry.applicationRecords().find((a) => equalBytes(a.aid, target));
+    const model = record ? card.appletModelFor(record.moduleAid) : undefined;
+    return model?.select?.(card.appletContext(target)) ?? { data: new Uint8Array(0), sw: SW.SUCCESS };
   },
 };

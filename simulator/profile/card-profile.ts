@@ -5,6 +5,8 @@ import { fromHex } from '../../protocol/bytes.ts';
 import { buildCplc, type Cplc } from '../../protocol/gp/data/index.ts';
 import { CARD_LIFE_CYCLE, type CardLifeCycle } from '../../protocol/gp/data/index.ts';
 import { DEFAULT_PROFILE } from './default-profile.ts';
+import type { EcCurve } from '../../protocol/crypto/index.ts';
+import type { DapPublicKey } from '../../protocol/gp/dap.ts';
 
 const require = createRequire(import.meta.url);
 const SCHEMA = require('./card-profile.schema.json') as object;
@@ -27,6 +29,13 @@ export interface CardProfileInput {
   maxCommandData?: number;
   extendedLength?: boolean;
   preloaded?: Array<{ aid: string; version?: string; modules?: string[] }>;
+  contentSecurityLevel?: string;
+  cardKey?: { curve?: EcCurve };
+  receipts?: { type: 'ecdsa' } | { type: 'aes'; key: string } | { type: 'none' };
+  dap?: {
+    required?: boolean;
+    key: { type: 'ecdsa'; curve: EcCurve; publicKey: string } | { type: 'rsa'; modulus: string; exponent: string } | { type: 'aes'; key: string };
+  };
 }
 
 export interface Keyset {
@@ -57,6 +66,12 @@ export interface CardProfile {
   maxCommandData: number;
   extendedLength: boolean;
   preloaded: Array<{ aid: Uint8Array; version: Uint8Array; modules: Uint8Array[] }>;
+  /** Minimum security level of INSTALL / LOAD / DELETE. */
+  contentSecurityLevel: number;
+  cardKeyCurve: EcCurve;
+  receipts: { type: 'ecdsa' } | { type: 'aes'; key: Uint8Array } | { type: 'none' };
+  /** The DAP verification key of the ISD, if it has DAP Verification. */
+  dap: { required: boolean; key: DapPublicKey } | undefined;
 }
 
 export class ProfileError extends Error {
@@ -166,9 +181,25 @@ export function resolveProfile(input: CardProfileInput = {}): CardProfile {
     memory: { persistent: input.memory?.persistent ?? d.memory.persistent!, transient: input.memory?.transient ?? d.memory.transient! },
     maxCommandData: input.maxCommandData ?? d.maxCommandData,
     extendedLength: input.extendedLength ?? d.extendedLength,
+    contentSecurityLevel: parseInt(input.contentSecurityLevel ?? '01', 16),
+    cardKeyCurve: input.cardKey?.curve ?? 'P-256',
+    receipts: resolveReceipts(input.receipts),
+    dap: input.dap ? { required: input.dap.required ?? true, key: resolveDapKey(input.dap.key) } : undefined,
     preloaded: (input.preloaded ?? d.preloaded).map((p) => {
       const [major, minor] = (p.version ?? '1.0').split('.').map(Number);
       return { aid: fromHex(p.aid), version: new Uint8Array([major!, minor!]), modules: (p.modules ?? []).map(fromHex) };
     }),
   };
+}
+
+function resolveReceipts(r: CardProfileInput['receipts']): CardProfile['receipts'] {
+  if (!r || r.type === 'ecdsa') return { type: 'ecdsa' };
+  if (r.type === 'aes') return { type: 'aes', key: fromHex(r.key) };
+  return { type: 'none' };
+}
+
+function resolveDapKey(k: NonNullable<CardProfileInput['dap']>['key']): DapPublicKey {
+  if (k.type === 'ecdsa') return { type: 'ecdsa', curve: k.curve, publicKey: fromHex(k.publicKey) };
+  if (k.type === 'rsa') return { type: 'rsa', modulus: fromHex(k.modulus), exponent: fromHex(k.exponent) };
+  return { type: 'aes', key: fromHex(k.key) };
 }

@@ -6,7 +6,7 @@ import type { CardProfileInput } from './card-profile.ts';
  * memory and the ISD at A000000151000000. CIN and the CPLC IC serial number are not fixed here:
  * they are drawn from the card's random source at personalisation, so each seed is another card.
  */
-export const DEFAULT_PROFILE: Required<Omit<CardProfileInput, '$schema' | 'cin' | 'cplc'>> & Pick<CardProfileInput, 'cplc'> = {
+export const DEFAULT_PROFILE: Required<Omit<CardProfileInput, '$schema' | 'cin' | 'cplc' | 'contentSecurityLevel' | 'cardKey' | 'receipts' | 'dap'>> & Pick<CardProfileInput, 'cplc'> = {
   name: 'cardlab default GP 2.3.1 card',
   // 3B 8C 80 01: T=1 offered, 12 historical bytes ("cardlab GP23"), then TCK.
   atr: '3B8C8001636172646C6162204750323340',

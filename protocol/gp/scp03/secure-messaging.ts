@@ -82,14 +82,16 @@ export function unwrapCommand(state: SecureMessagingState, apdu: CommandApdu): C
   state.counter += 1n;
   // NO_SECURITY_LEVEL after authentication: plain commands pass; an SM command still gets checked.
   if (!secured) return apdu;
-  if (apdu.data.length < 8) throw new Scp03Error('BAD_LENGTH', `secured command with ${apdu.data.length} data bytes has no room for a C-MAC`);
+  // A command that announces secure messaging but cannot carry a C-MAC is a security failure (AMD-D 5.6), not a format error.
+  if (apdu.data.length < 8) throw new Scp03Error('MAC_MISMATCH', `secured command with ${apdu.data.length} data bytes has no room for a C-MAC`);
   const body = apdu.data.subarray(0, apdu.data.length - 8);
   const mac = commandMac(state, apdu.cla, apdu.ins, apdu.p1, apdu.p2, body);
   if (!equalBytes(mac.subarray(0, 8), apdu.data.subarray(apdu.data.length - 8))) throw new Scp03Error('MAC_MISMATCH', 'C-MAC verification failed');
   state.mcv = mac;
   let data = body;
   if (state.level & SECURITY_LEVEL.C_DECRYPTION && body.length > 0) {
-    if (body.length % 16 !== 0) throw new Scp03Error('BAD_LENGTH', `enciphered data of ${body.length} bytes is not whole AES blocks`);
+    // Data that is not whole AES blocks was not enciphered: protection below the session level (AMD-D 5.6), 6982.
+    if (body.length % 16 !== 0) throw new Scp03Error('SECURITY_LEVEL', `enciphered data of ${body.length} bytes is not whole AES blocks`);
     const icv = aesEcbEncryptBlock(state.keys.sEnc, counterBlock(state.counter));
     const unpadded = unpadIso9797M2(aesCbcDecrypt(state.keys.sEnc, icv, body));
     if (unpadded === null) throw new Scp03Error('BAD_PADDING', 'deciphered command data is not ISO 9797-1 M2 padded');

@@ -1,0 +1,69 @@
+import { CardStatusError, SW, INS } from '../../protocol/apdu/index.ts';
+import { equalBytes, toHex } from '../../protocol/bytes.ts';
+import { parseTlv, TlvError } from '../../protocol/tlv/index.ts';
+import { RECEIPT_CONTEXT } from '../../protocol/gp/data/index.ts';
+import type { CommandHandler, CardResponse, CommandContext } from '../dispatch.ts';
+import type { CardRuntime } from '../card-runtime.ts';
+import { requireContentManagement } from '../content/management-guard.ts';
+import { issueConfirmation } from '../content/confirmations.ts';
+import { applicationKeys, findApplication, findLoadFile, storedApplications } from '../content/content-records.ts';
+import { STORE_KEY } from '../storage-keys.ts';
+
+/** The AID of a card-content DELETE: `4F LL <AID>` (GPCS 11.2.2.2); CRT B6 and tokens (9E) are Delegated Management only. */
+function deletedAid(data: Uint8Array): Uint8Array {
+  let list;
+  try {
+    list = parseTlv(data);
+  } catch (err) {
+    if (err instanceof TlvError) throw new CardStatusError(SW.INCORRECT_DATA, `DELETE data is not BER-TLV: ${err.message}`);
+    throw err;
+  }
+  if (list.some((t) => t.tag === 0xd0 || t.tag === 0xd2)) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, 'key deletion is not supported');
+  if (list.length !== 1 || list[0]!.tag !== 0x4f) throw new CardStatusError(SW.INCORRECT_DATA, 'DELETE data must be exactly 4F <AID>');
+  const aid = list[0]!.value;
+  if (aid.length < 5 || aid.length > 16) throw new CardStatusError(SW.INCORRECT_DATA, 'an AID has 5 to 16 bytes');
+  return aid;
+}
+
+function removeApplication(card: CardRuntime, aid: Uint8Array): void {
+  for (const key of applicationKeys(card.store, aid)) card.store.remove(key);
+}
+
+/**
+ * DELETE (GPCS 11.2) of card content: an application instance (its record and all its applet data),
+ * or an Executable Load File — refused (6985) while instances of it live, unless P2 = 80 "and related
+ * objects" deletes them with it. Unknown AID: 6A88. The ISD and ROM packages cannot be deleted (6985).
+ * One transaction; the response is the delete confirmation.
+ */
+export const deleteHandler: CommandHandler = {
+  name: 'DELETE',
+  ins: INS.DELETE,
+  handle(ctx: CommandContext): CardResponse {
+    const { card, apdu } = ctx;
+    requireContentManagement(ctx, 'DELETE');
+    if (apdu.p1 & 0x80) throw new CardStatusError(SW.INCORRECT_P1P2, 'DELETE chaining is not supported');
+    if (apdu.p1 !== 0x00 || (apdu.p2 !== 0x00 && apdu.p2 !== 0x80)) throw new CardStatusError(SW.INCORRECT_P1P2, 'P1 must be 00 and P2 00 or 80');
+    const aid = deletedAid(apdu.data);
+    const related = apdu.p2 === 0x80;
+    if (card.registry.isIsd(aid)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'the ISD cannot be deleted');
+    if (card.profile.preloaded.some((p) => equalBytes(p.aid, aid))) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `${toHex(aid)} is in ROM and cannot be deleted`);
+    card.pendingLoad = undefined;
+    if (findApplication(card.store, aid)) {
+      return card.store.transaction(() => {
+        removeApplication(card, aid);
+        return { data: issueConfirmation(card, RECEIPT_CONTEXT.delete(aid)), sw: SW.SUCCESS };
+      });
+    }
+    if (!findLoadFile(card.store, aid)) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `nothing registered under ${toHex(aid)}`);
+    const instances = storedApplications(card.store).filter((a) => equalBytes(a.elfAid, aid));
+    if (instances.length > 0 && !related) {
+      throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `${instances.length} instance(s) of ${toHex(aid)} still exist; delete them first or use P2 = 80`);
+    }
+    return card.store.transaction(() => {
+      for (const app of instances) removeApplication(card, app.aid);
+      card.store.remove(STORE_KEY.elf(aid));
+      card.store.remove(STORE_KEY.elfCode(aid));
+      return { data: issueConfirmation(card, RECEIPT_CONTEXT.delete(aid)), sw: SW.SUCCESS };
+    });
+  },
+};

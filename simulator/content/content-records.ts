@@ -1,0 +1,122 @@
+import { buildTlv, parseTlv, findTlv, findAll } from '../../protocol/tlv/index.ts';
+import { concat, u32, readUint, toHex } from '../../protocol/bytes.ts';
+import type { PersistentStore } from '../storage/index.ts';
+import { STORE_KEY, ELF_PREFIX, APP_PREFIX } from '../storage-keys.ts';
+
+/** A loaded Executable Load File as the card keeps it in persistent memory. */
+export interface LoadFileRecord {
+  aid: Uint8Array;
+  version: Uint8Array;
+  associatedSd: Uint8Array;
+  modules: Uint8Array[];
+  /** Order of loading (GET STATUS lists entries in registry order). */
+  sequence: number;
+}
+
+/** An application instance in the registry. */
+export interface ApplicationRecord {
+  aid: Uint8Array;
+  elfAid: Uint8Array;
+  moduleAid: Uint8Array;
+  lifeCycle: number;
+  privileges: Uint8Array;
+  associatedSd: Uint8Array;
+  /** The C9 application parameters given at install. */
+  parameters: Uint8Array;
+  sequence: number;
+}
+
+/*
+ * Records are small BER-TLV objects (the same tags GET STATUS uses, GPCS Table 11-36), so a dumped card
+ * image reads like a registry: 4F AID, CE version, CC SD, 84 module, C4 ELF, 9F70 life cycle,
+ * C5 privileges, C9 parameters, and 81 for the registry sequence number.
+ */
+
+export function encodeLoadFile(r: LoadFileRecord): Uint8Array {
+  return concat(
+    buildTlv(0x4f, r.aid),
+    buildTlv(0xce, r.version),
+    buildTlv(0xcc, r.associatedSd),
+    ...r.modules.map((m) => buildTlv(0x84, m)),
+    buildTlv(0x81, u32(r.sequence)),
+  );
+}
+
+export function decodeLoadFile(bytes: Uint8Array): LoadFileRecord {
+  const t = parseTlv(bytes);
+  return {
+    aid: findTlv(t, 0x4f)!.value,
+    version: findTlv(t, 0xce)!.value,
+    associatedSd: findTlv(t, 0xcc)!.value,
+    modules: findAll(t, 0x84).map((m) => m.value),
+    sequence: readUint(findTlv(t, 0x81)!.value),
+  };
+}
+
+export function encodeApplication(r: ApplicationRecord): Uint8Array {
+  return concat(
+    buildTlv(0x4f, r.aid),
+    buildTlv(0xc4, r.elfAid),
+    buildTlv(0x84, r.moduleAid),
+    buildTlv(0x9f70, new Uint8Array([r.lifeCycle])),
+    buildTlv(0xc5, r.privileges),
+    buildTlv(0xcc, r.associatedSd),
+    buildTlv(0xc9, r.parameters),
+    buildTlv(0x81, u32(r.sequence)),
+  );
+}
+
+export function decodeApplication(bytes: Uint8Array): ApplicationRecord {
+  const t = parseTlv(bytes);
+  return {
+    aid: findTlv(t, 0x4f)!.value,
+    elfAid: findTlv(t, 0xc4)!.value,
+    moduleAid: findTlv(t, 0x84)!.value,
+    lifeCycle: findTlv(t, 0x9f70)!.value[0]!,
+    privileges: findTlv(t, 0xc5)!.value,
+    associatedSd: findTlv(t, 0xcc)!.value,
+    parameters: findTlv(t, 0xc9)!.value,
+    sequence: readUint(findTlv(t, 0x81)!.value),
+  };
+}
+
+/** Loaded ELFs in load order. */
+export function storedLoadFiles(store: PersistentStore): LoadFileRecord[] {
+  return store
+    .keys(ELF_PREFIX)
+    .filter((k) => !k.endsWith('/lfdb'))
+    .map((k) => decodeLoadFile(store.get(k)!))
+    .sort((a, b) => a.sequence - b.sequence);
+}
+
+/** Application instances in install order. */
+export function storedApplications(store: PersistentStore): ApplicationRecord[] {
+  return store
+    .keys(APP_PREFIX)
+    .filter((k) => k.split('/').length === 2)
+    .map((k) => decodeApplication(store.get(k)!))
+    .sort((a, b) => a.sequence - b.sequence);
+}
+
+export function findApplication(store: PersistentStore, aid: Uint8Array): ApplicationRecord | undefined {
+  const bytes = store.get(STORE_KEY.app(aid));
+  return bytes ? decodeApplication(bytes) : undefined;
+}
+
+export function findLoadFile(store: PersistentStore, aid: Uint8Array): LoadFileRecord | undefined {
+  const bytes = store.get(STORE_KEY.elf(aid));
+  return bytes ? decodeLoadFile(bytes) : undefined;
+}
+
+/** The next registry sequence number: one above every stored record. */
+export function nextSequence(store: PersistentStore): number {
+  let max = 0;
+  for (const r of storedLoadFiles(store)) max = Math.max(max, r.sequence);
+  for (const r of storedApplications(store)) max = Math.max(max, r.sequence);
+  return max + 1;
+}
+
+/** Every persistent object key that belongs to an application instance (record and applet data). */
+export function applicationKeys(store: PersistentStore, aid: Uint8Array): string[] {
+  return store.keys(`${APP_PREFIX}${toHex(aid)}`).filter((k) => k === STORE_KEY.app(aid) || k.startsWith(`${STORE_KEY.app(aid)}/`));
+}
