@@ -25,6 +25,8 @@ import { equalBytes } from '../protocol/bytes.ts';
 import { DEFAULT_APPLETS, type AppletContext, type AppletModel } from './applets/index.ts';
 import { findApplication } from './content/content-records.ts';
 import type { PendingLoad } from './content/pending-load.ts';
+import { readCardKey } from './content/card-key.ts';
+import type { EcCurve } from '../protocol/crypto/index.ts';
 
 export class CardError extends Error {
   override readonly name = 'CardError';
@@ -134,6 +136,13 @@ export class Card implements CardRuntime {
   freeTransientMemory(): number {
     // No transient objects exist until applets do: the whole configured RAM is free.
     return this.profile.memory.transient;
+  }
+
+  /** The card's own public key (for its certificate and to check its signatures). */
+  signingKey(): { curve: EcCurve; publicKey: Uint8Array } {
+    const key = readCardKey(this.store);
+    if (!key) throw new Error('the card has no signing key');
+    return { curve: key.curve, publicKey: key.publicKey };
   }
 
   /** The machine's state value, e.g. `{ on: { lifeCycle: 'SECURED', channel: 'idle', selection: 'isd' } }`. */
