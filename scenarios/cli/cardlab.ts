@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCardNew } from './commands/card-new.ts';
 import { registerCardShell } from './commands/card-shell.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerCapBuild } from './commands/cap-build.ts';
 
 /** Registers every cardlab command; each command file only parses its options and calls a library function. */
 export function buildProgram(): Command {
@@ -10,6 +11,8 @@ export function buildProgram(): Command {
   registerCardNew(card);
   registerCardShell(card);
   registerDemo(program);
+  const cap = program.command('cap').description('Java Card CAP files');
+  registerCapBuild(cap);
   return program;
 }
 

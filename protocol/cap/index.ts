@@ -1,0 +1,11 @@
+export { CapError, type CapErrorCode } from './cap-error.ts';
+export { COMPONENT_TAG, COMPONENT_NAMES, LFDB_ORDER, componentName, isComponentName, buildComponent, checkComponentFrame, type ComponentName } from './components.ts';
+export { readCap, type CapFile } from './cap-file.ts';
+export { loadFileDataBlock, loadFileDataBlockHash } from './load-file-data-block.ts';
+export { buildLoadFile, type DapBlock } from './load-file.ts';
+export { buildCap, JAVACARD_FRAMEWORK_AID, MAX_CODE_SIZE, type CapBuildOptions } from './cap-writer.ts';
+export { minimumCodeSize } from './applet-package-code.ts';
+export { parseHeaderComponent, buildHeaderComponent, HEADER_FLAG, type HeaderComponent } from './header-component.ts';
+export { parseDirectoryComponent, buildDirectoryComponent, type DirectoryComponent } from './directory-component.ts';
+export { parseAppletComponent, buildAppletComponent, type CapApplet } from './applet-component.ts';
+export { parseImportComponent, buildImportComponent, type CapImport } from './import-component.ts';
