@@ -6,3 +6,4 @@ export { sha1, sha256, sha384, sha512 } from './sha.ts';
 export { generateP256KeyPair, signP256, verifyP256, type P256KeyPair } from './ecdsa.ts';
 export { derToRaw, rawToDer } from './der-signature.ts';
 export { systemRandom, seededRandom, type RandomSource } from './random-source.ts';
+export { EC_CURVES, generateEcKeyPair, signEcdsa, verifyEcdsa, isValidEcPublicKey, type EcCurve, type EcKeyPair } from './ecdsa-curves.ts';

@@ -1,0 +1,7 @@
+export {
+  encodeApplicationRequest,
+  decodeApplicationRequest,
+  verifyApplicationRequestSignature,
+  ApplicationRequestError,
+  type ApplicationRequest,
+} from './application-request.ts';
