@@ -325,13 +325,13 @@ export class Card implements CardRuntime {
     const more = (apdu.cla & 0x10) !== 0;
     const chain = this.chain;
     if (!more && !chain) return apdu;
-    if (!handler?.chaining) {
-      this.chain = undefined;
-      return more ? SW.COMMAND_CHAINING_NOT_SUPPORTED : apdu;
-    }
     if (chain && (chain.ins !== apdu.ins || chain.p1 !== apdu.p1 || chain.p2 !== apdu.p2)) {
       this.chain = undefined;
       return SW.LAST_COMMAND_EXPECTED;
+    }
+    if (!handler?.chaining) {
+      this.chain = undefined;
+      return SW.COMMAND_CHAINING_NOT_SUPPORTED;
     }
     const size = (chain?.size ?? 0) + apdu.data.length;
     if (size > MAX_CHAIN) {

@@ -2,13 +2,15 @@ import { CardStatusError, SW, INS } from '../../protocol/apdu/index.ts';
 import { cardLifeCycleName } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse } from '../dispatch.ts';
 import { STORE_KEY } from '../storage-keys.ts';
+import { encodeApplication, findApplication } from '../content/content-records.ts';
 
 /**
  * SET STATUS (GPCS 11.10). P1 = 80 moves the card life cycle to P2 (07 INITIALIZED, 0F SECURED,
  * 7F CARD_LOCKED, FF TERMINATED; 0F from CARD_LOCKED unlocks): the card machine decides which
  * transitions are legal (6985 otherwise, including "to the current state"); an undefined state byte is
- * 6A80. The new state is persisted in one atomic write before the machine moves. Applications and
- * SSDs (P1 40/60) are looked up in the registry (6A88 when absent). Needs an authenticated session.
+ * 6A80. The new state is persisted in one atomic write before the machine moves. P1 = 40 locks (P2 80)
+ * or unlocks (P2 00) an application: a locked application is not selectable. Unknown AID 6A88.
+ * Needs an authenticated session.
  */
 export const setStatusHandler: CommandHandler = {
   name: 'SET STATUS',
@@ -28,7 +30,16 @@ export const setStatusHandler: CommandHandler = {
     if (apdu.p1 === 0x40 || apdu.p1 === 0x60) {
       if (apdu.data.length < 5 || apdu.data.length > 16) throw new CardStatusError(SW.WRONG_LENGTH, 'an AID has 5 to 16 bytes');
       if (card.registry.isIsd(apdu.data)) throw new CardStatusError(SW.INCORRECT_DATA, 'the ISD changes state with P1 = 80');
-      throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, 'no such application or Security Domain');
+      const app = findApplication(card.store, apdu.data);
+      if (!app) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, 'no such application or Security Domain');
+      if (apdu.p1 === 0x60) throw new CardStatusError(SW.INCORRECT_DATA, 'P1 = 60 addresses a Security Domain; this is an application');
+      // Only b8 matters for an application (GPCS 11.10.2): 80 locks, 00 unlocks; same state again is refused.
+      if (apdu.p2 !== 0x80 && apdu.p2 !== 0x00) throw new CardStatusError(SW.INCORRECT_DATA, 'P2 must be 80 (lock) or 00 (unlock)');
+      const locked = (app.lifeCycle & 0x80) !== 0;
+      if (locked === (apdu.p2 === 0x80)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `the application is already ${locked ? 'locked' : 'unlocked'}`);
+      if (!card.hasTag('may.manage')) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'the card life cycle does not allow changing applications');
+      card.store.write(STORE_KEY.app(app.aid), encodeApplication({ ...app, lifeCycle: locked ? app.lifeCycle & 0x7f : app.lifeCycle | 0x80 }));
+      return { data: new Uint8Array(0), sw: SW.SUCCESS };
     }
     throw new CardStatusError(SW.INCORRECT_P1P2, 'P1 must be 80, 40 or 60');
   },
