@@ -1,6 +1,6 @@
 import { CardStatusError, SW, INS } from '../../protocol/apdu/index.ts';
 import { concat, equalBytes, toHex } from '../../protocol/bytes.ts';
-import { parseTlv, findTlv, TlvError } from '../../protocol/tlv/index.ts';
+import { parseLoadFile, LoadFileError, type DapBlockEntry } from '../../protocol/gp/commands/index.ts';
 import { sha1, sha256 } from '../../protocol/crypto/index.ts';
 import { verifyDap } from '../../protocol/gp/dap.ts';
 import { RECEIPT_CONTEXT } from '../../protocol/gp/data/index.ts';
@@ -18,30 +18,15 @@ const NO_CONFIRMATION = new Uint8Array([0x00]);
 /** Bytes the ELF's registry record takes besides its modules (AIDs, version, SD, sequence; see content-records.ts). */
 const RECORD_ESTIMATE = 64;
 
-/** Splits the Load File (GPCS Table 11-58) into its DAP blocks and the LFDB (the C4 value, exactly as received). */
-function splitLoadFile(loadFile: Uint8Array): { dapBlocks: Array<{ sdAid: Uint8Array; signature: Uint8Array }>; lfdb: Uint8Array } {
-  let list;
+/** The Load File's DAP blocks and LFDB (the C4 value, exactly as received); 6A80 when it is malformed. */
+function splitLoadFile(loadFile: Uint8Array): { dapBlocks: DapBlockEntry[]; lfdb: Uint8Array } {
   try {
-    list = parseTlv(loadFile);
+    const { dapBlocks, loadFileDataBlock } = parseLoadFile(loadFile);
+    return { dapBlocks, lfdb: loadFileDataBlock };
   } catch (err) {
-    if (err instanceof TlvError) throw new CardStatusError(SW.INCORRECT_DATA, `the Load File is not BER-TLV: ${err.message}`);
+    if (err instanceof LoadFileError) throw new CardStatusError(SW.INCORRECT_DATA, err.message);
     throw err;
   }
-  const dapBlocks: Array<{ sdAid: Uint8Array; signature: Uint8Array }> = [];
-  let lfdb: Uint8Array | undefined;
-  for (const t of list) {
-    if (t.tag === 0xe2 && lfdb === undefined) {
-      const inner = parseTlv(t.value);
-      const sdAid = findTlv(inner, 0x4f)?.value;
-      const signature = findTlv(inner, 0xc3)?.value;
-      if (!sdAid || !signature) throw new CardStatusError(SW.INCORRECT_DATA, 'a DAP block needs 4F and C3');
-      dapBlocks.push({ sdAid, signature });
-    } else if (t.tag === 0xc4 && lfdb === undefined) lfdb = t.value;
-    else if (t.tag === 0xd3 || t.tag === 0xd4) throw new CardStatusError(SW.INCORRECT_DATA, 'ciphered Load File Data Blocks are not supported');
-    else throw new CardStatusError(SW.INCORRECT_DATA, `unexpected tag ${t.tag.toString(16).toUpperCase()} in the Load File`);
-  }
-  if (!lfdb) throw new CardStatusError(SW.INCORRECT_DATA, 'the Load File has no Load File Data Block (C4)');
-  return { dapBlocks, lfdb };
 }
 
 /** Java Card linking as far as a registry can tell: every imported package must be on the card at a compatible version. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concat, fromHex, toHex } from '../../bytes.ts';
 import { parseCommandApdu } from '../../apdu/index.ts';
-import { buildLoadCommands, buildLoadFile, LoadFileError, parseLoadFile, splitLoadFile } from './load.ts';
+import { buildLoadCommands, LoadFileError, parseLoadFile, splitLoadFile } from './load.ts';
+import { buildLoadFile } from '../../cap/index.ts';
 
 describe('LOAD (GPCS 11.6, reference §7.1)', () => {
   it('cuts a 347-byte Load File into 239 + 108 like the KAOH trace: P1 00/80, P2 00/01', () => {

@@ -1,6 +1,6 @@
+import type { DapBlock } from '../../cap/load-file.ts';
 import { buildCommandApdu } from '../../apdu/index.ts';
-import { concat } from '../../bytes.ts';
-import { buildTlv, parseTlv } from '../../tlv/index.ts';
+import { parseTlv } from '../../tlv/index.ts';
 
 /** LOAD numbers its blocks in one byte (GPCS 11.6.2.2), so a Load File travels in at most 256 blocks. */
 export const MAX_LOAD_BLOCKS = 256;
@@ -29,19 +29,8 @@ export function buildLoadCommands(loadFile: Uint8Array, blockSize = 239): Uint8A
   return blocks.map((data, n) => buildCommandApdu({ cla: 0x80, ins: 0xe8, p1: n === blocks.length - 1 ? 0x80 : 0x00, p2: n, data, ne: 256 }));
 }
 
-/** A DAP block of a Load File: which SD verifies and the Load File Data Block Signature (Table 11-58). */
-export interface DapBlockEntry {
-  sdAid: Uint8Array;
-  signature: Uint8Array;
-}
-
-/**
- * The Load File (GPCS Table 11-58): `E2 { 4F <SD AID> C3 <signature> }`… then `C4 <Load File Data Block>`.
- */
-export function buildLoadFile(loadFileDataBlock: Uint8Array, dapBlocks: readonly DapBlockEntry[] = []): Uint8Array {
-  const daps = dapBlocks.map((d) => buildTlv(0xe2, [buildTlv(0x4f, d.sdAid), buildTlv(0xc3, d.signature)]));
-  return concat(...daps, buildTlv(0xc4, loadFileDataBlock));
-}
+/** A DAP block of a Load File (Table 11-58); built by `buildLoadFile` in protocol/cap. */
+export type DapBlockEntry = DapBlock;
 
 /** Why a reassembled Load File was refused; the card answers `6A80`. */
 export class LoadFileError extends Error {
