@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCardNew } from './commands/card-new.ts';
 import { registerCardShell } from './commands/card-shell.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerRun } from './commands/run.ts';
 import { registerCapBuild } from './commands/cap-build.ts';
 
 /** Registers every cardlab command; each command file only parses its options and calls a library function. */
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
   registerCardNew(card);
   registerCardShell(card);
   registerDemo(program);
+  registerRun(program);
   const cap = program.command('cap').description('Java Card CAP files');
   registerCapBuild(cap);
   return program;

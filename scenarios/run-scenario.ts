@@ -1,0 +1,216 @@
+import { resolve } from 'node:path';
+import { toHex } from '../protocol/bytes.ts';
+import { generateEcKeyPair, seededRandom } from '../protocol/crypto/index.ts';
+import { annotate } from '../protocol/describe.ts';
+import { createCard, loadCard, readProfileFile, CardError, type Card, type CardProfileInput } from '../simulator/index.ts';
+import { loadScenario } from './load-scenario.ts';
+import { ScenarioError } from './scenario-error.ts';
+import { stepKind, type Scenario, type Step, type StepKind } from './scenario.ts';
+import { NoResponse, StepFailure, type CardPort, type RunContext, type StepRunner, type TraceEntry } from './run-context.ts';
+import { apduStep, authenticateStep, selectStep, loadStep, installStep, deleteStep, getStatusStep, powerCycleStep, resetStep } from './steps/card-steps.ts';
+import { assertStep } from './steps/assert-step.ts';
+import { applyCardFault, newCardFaultState, type CardFaultState } from './faults/card-faults.ts';
+import { openPort } from './card-port.ts';
+
+export interface StepResult {
+  index: number;
+  kind: StepKind;
+  name: string;
+  line: number | undefined;
+  status: 'passed' | 'failed' | 'not-run';
+  durationMs: number;
+  detail?: string;
+  error?: string;
+  context?: { command?: string; response?: string; notes?: string[] };
+}
+
+export interface ScenarioResult {
+  file: string;
+  name: string;
+  tags: string[];
+  seed: number;
+  status: 'passed' | 'failed' | 'error';
+  durationMs: number;
+  steps: StepResult[];
+  /** The first failing step, or the reason the scenario could not run, in the user's terms. */
+  failure?: { step?: number; path?: string; line?: number; message: string; context?: StepResult['context'] };
+  trace: TraceEntry[];
+}
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Overrides the scenario's reader. */
+  reader?: string;
+  /** Hooks that add servers, a terminal and network faults (see scenarios/env). */
+  environment?: ScenarioEnvironment;
+}
+
+/** What a run environment adds: step runners for server/terminal steps and setup/teardown. */
+export interface ScenarioEnvironment {
+  setup(ctx: RunContext): Promise<void>;
+  steps: Partial<Record<StepKind, StepRunner>>;
+}
+
+const CARD_STEPS: Partial<Record<StepKind, StepRunner>> = {
+  apdu: apduStep,
+  authenticate: authenticateStep,
+  select: selectStep,
+  load: loadStep,
+  install: installStep,
+  delete: deleteStep,
+  getStatus: getStatusStep,
+  powerCycle: powerCycleStep,
+  reset: resetStep,
+  assert: assertStep,
+  wait: async (_ctx, step) => {
+    if (typeof step.wait === 'number') await new Promise((r) => setTimeout(r, step.wait as number));
+    else throw new StepFailure('wait until … needs servers (servers: embedded)');
+  },
+};
+
+function stepName(step: Step, kind: StepKind): string {
+  if (step.name) return step.name;
+  const v = step[kind];
+  return typeof v === 'string' || typeof v === 'number' ? `${kind} ${v}` : kind;
+}
+
+function buildCard(scenario: Scenario, seed: number, dapPublicKey: Uint8Array): Card {
+  const spec = scenario.card ?? {};
+  const dir = scenario.dir ?? process.cwd();
+  if (spec.image) return loadCard(resolve(dir, spec.image), { seed });
+  const base: CardProfileInput = spec.profileFile ? readProfileFile(resolve(dir, spec.profileFile)) : (spec.profile ?? {});
+  const profile: CardProfileInput = spec.dap === false || base.dap ? base : { ...base, dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(dapPublicKey) } } };
+  return createCard({ profile, seed });
+}
+
+/**
+ * Runs one scenario (a file or a loaded Scenario) and returns what happened: every step's outcome, the
+ * first failure in the user's terms, and the card-side APDU trace. Never throws for a scenario
+ * problem: a malformed file is a result with status 'error' naming file, line and path.
+ */
+export async function runScenario(source: string | Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
+  const started = Date.now();
+  let scenario: Scenario;
+  try {
+    scenario = typeof source === 'string' ? loadScenario(source) : source;
+  } catch (err) {
+    if (!(err instanceof ScenarioError)) throw err;
+    return { file: String(source), name: String(source), tags: [], seed: 0, status: 'error', durationMs: Date.now() - started, steps: [], trace: [], failure: { path: err.path, line: err.line, message: err.message } };
+  }
+  const seed = options.seed ?? scenario.seed ?? 0;
+  const file = scenario.file ?? '(inline)';
+  const result: ScenarioResult = { file, name: scenario.name, tags: scenario.tags ?? [], seed, status: 'passed', durationMs: 0, steps: [], trace: [] };
+  const dapKey = generateEcKeyPair('P-256', seededRandom(`cardlab-dap:${seed}`));
+  const faults: CardFaultState = newCardFaultState();
+  let hostSeeds = 0;
+  let ctx: RunContext | undefined;
+  try {
+    const card = buildCard(scenario, seed, dapKey.publicKey);
+    const port: CardPort = await openPort(options.reader ?? scenario.reader ?? 'sim', card, scenario.dir ?? process.cwd());
+    const trace: TraceEntry[] = result.trace;
+    const c: RunContext = {
+      scenario,
+      seed,
+      card,
+      port,
+      session: undefined,
+      dapKey,
+      trace,
+      startedAt: started,
+      initialFree: card.store.freeBytes(),
+      nextHostSeed: () => `cardlab-host:${seed}:${hostSeeds++}`,
+      env: { faults },
+      cleanups: [() => port.close()],
+      send: async (command, opts = {}) => {
+        const wire = opts.secure && c.session ? c.session.wrap(command) : command;
+        if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+        trace.push({ t: Date.now() - started, dir: 'C', hex: toHex(wire) });
+        const lose = (why: string): never => {
+          c.session = undefined;
+          trace.push({ t: Date.now() - started, dir: 'EVENT', hex: '', note: [why] });
+          throw new NoResponse(why);
+        };
+        if (faults.removed) lose('the card is out of the reader');
+        if (faults.tearAtApdu !== undefined && --faults.tearAtApdu === 0) {
+          faults.tearAtApdu = undefined;
+          card.powerOff();
+          lose('power lost before the card answered (fault tearAtApdu)');
+        }
+        if (faults.removeAtApdu !== undefined && --faults.removeAtApdu === 0) {
+          faults.removeAtApdu = undefined;
+          faults.removed = true;
+          card.powerOff();
+          lose('card removed from the reader (fault removeCardAtApdu)');
+        }
+        let response: Uint8Array;
+        try {
+          response = await port.transmit(wire);
+        } catch (err) {
+          if (err instanceof CardError || (err as { code?: string }).code === 'POWER_LOSS' || (err as { code?: string }).code === 'CARD_REMOVED') lose((err as Error).message);
+          throw err;
+        }
+        trace.push({ t: Date.now() - started, dir: 'R', hex: toHex(response), note: annotate(wire, response) });
+        return opts.secure && c.session ? c.session.unwrap(response) : response;
+      },
+    };
+    ctx = c;
+    const atr = await port.powerOn();
+    trace.push({ t: Date.now() - started, dir: 'ATR', hex: toHex(atr) });
+    if (options.environment) await options.environment.setup(c);
+    const runners = { ...CARD_STEPS, ...(options.environment?.steps ?? {}) };
+    runners.fault = async (cx, step) => {
+      const env = cx.env['fault.network'] as StepRunner | undefined;
+      const f = step.fault!;
+      const parts = [applyCardFault(cx.card, faults, f)];
+      if (f.network || f.notificationFailures || f.clear) {
+        if (!env) {
+          if (f.network || f.notificationFailures) throw new StepFailure('network and notification faults need servers (servers: embedded)');
+        } else parts.push((await env(cx, step, 0)) ?? '');
+      }
+      return parts.filter(Boolean).join(', ');
+    };
+    runners.powerCycle = async (cx, step, i) => {
+      faults.removed = false;
+      return powerCycleStep(cx, step, i);
+    };
+
+    let failed = false;
+    for (let i = 0; i < scenario.steps.length; i++) {
+      const step = scenario.steps[i]!;
+      const kind = stepKind(step);
+      const sr: StepResult = { index: i, kind, name: stepName(step, kind), line: scenario.stepLines?.[i], status: 'not-run', durationMs: 0 };
+      result.steps.push(sr);
+      if (failed) continue;
+      const t0 = Date.now();
+      try {
+        const runner = runners[kind];
+        if (!runner) throw new StepFailure(`${kind} steps need servers and a terminal (servers: embedded)`);
+        const detail = await runner(c, step, i);
+        if (detail) sr.detail = detail;
+        sr.status = 'passed';
+      } catch (err) {
+        failed = true;
+        sr.status = 'failed';
+        sr.error = err instanceof StepFailure ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
+        if (err instanceof StepFailure && err.context) sr.context = err.context;
+        result.status = 'failed';
+        result.failure = { step: i, path: `steps[${i}]`, line: sr.line, message: `step ${i + 1} (${sr.name}${sr.line ? `, line ${sr.line}` : ''}): ${sr.error}`, context: sr.context };
+      }
+      sr.durationMs = Date.now() - t0;
+    }
+  } catch (err) {
+    result.status = 'error';
+    result.failure = { message: err instanceof ScenarioError ? err.message : `could not run: ${(err as Error).message}` };
+  } finally {
+    for (const cleanup of (ctx?.cleanups ?? []).reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // cleanup problems must not hide the scenario's result
+      }
+    }
+  }
+  result.durationMs = Date.now() - started;
+  return result;
+}

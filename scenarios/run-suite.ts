@@ -1,0 +1,114 @@
+import { fork } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadScenario } from './load-scenario.ts';
+import { ScenarioError } from './scenario-error.ts';
+import { runScenario, type RunOptions, type ScenarioResult } from './run-scenario.ts';
+
+export interface SuiteOptions extends Omit<RunOptions, 'environment'> {
+  /** Scenarios run at once, each in its own worker process (1 = in this process). */
+  workers?: number;
+  /** Only scenarios whose name, file or tags match. */
+  grep?: string;
+  /** Stop starting scenarios after the first failure. */
+  bail?: boolean;
+  onStart?: (total: number) => void;
+  onResult?: (result: ScenarioResult) => void;
+  /** Name of the run environment module (default: embedded servers when a scenario needs them). */
+  environment?: 'embedded' | 'card-only';
+}
+
+const SCENARIO_FILE = /\.(ya?ml|json)$/;
+
+/** Scenario files under the given files and folders (folders recursively, sorted; schema files skipped). */
+export function collectScenarioFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (name.startsWith('.') || name === 'node_modules') continue;
+        const child = join(p, name);
+        if (statSync(child).isDirectory() || (SCENARIO_FILE.test(name) && !name.endsWith('.schema.json'))) walk(child);
+      }
+    } else out.push(p);
+  };
+  for (const p of paths) walk(p);
+  return out;
+}
+
+function matches(file: string, grep: string | undefined): boolean {
+  if (!grep) return true;
+  const re = new RegExp(grep, 'i');
+  if (re.test(file)) return true;
+  try {
+    const s = loadScenario(file);
+    return re.test(s.name) || (s.tags ?? []).some((t) => re.test(t));
+  } catch (err) {
+    if (err instanceof ScenarioError) return true; // let the run report the malformed file
+    throw err;
+  }
+}
+
+const WORKER = fileURLToPath(new URL('./suite-worker.ts', import.meta.url));
+
+async function runInWorkers(files: string[], opts: SuiteOptions, workers: number): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = new Array(files.length);
+  let next = 0;
+  let stop = false;
+  const lane = async () => {
+    const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      while (!stop && next < files.length) {
+        const i = next++;
+        const result = await new Promise<ScenarioResult>((resolveResult, reject) => {
+          const onMessage = (m: ScenarioResult) => {
+            child.off('exit', onExit);
+            resolveResult(m);
+          };
+          const onExit = (code: number | null) => reject(new Error(`scenario worker exited (${code}) while running ${files[i]}`));
+          child.once('message', onMessage);
+          child.once('exit', onExit);
+          child.send({ file: files[i], options: { seed: opts.seed, reader: opts.reader, environment: opts.environment } });
+        }).catch((err: Error): ScenarioResult => ({ file: files[i]!, name: files[i]!, tags: [], seed: 0, status: 'error', durationMs: 0, steps: [], trace: [], failure: { message: err.message } }));
+        results[i] = result;
+        opts.onResult?.(result);
+        if (opts.bail && result.status !== 'passed') stop = true;
+      }
+    } finally {
+      child.kill();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, files.length) }, lane));
+  return results.filter(Boolean);
+}
+
+/** Runs every scenario under `paths`; results in file order. */
+export async function runSuite(paths: string[], opts: SuiteOptions = {}): Promise<ScenarioResult[]> {
+  const files = collectScenarioFiles(paths.map((p) => resolve(p))).filter((f) => matches(f, opts.grep));
+  opts.onStart?.(files.length);
+  const workers = Math.max(1, opts.workers ?? 1);
+  if (workers > 1 && files.length > 1) return runInWorkers(files, opts, workers);
+  const results: ScenarioResult[] = [];
+  for (const file of files) {
+    const r = await runScenario(file, { seed: opts.seed, reader: opts.reader, environment: await environmentFor(opts.environment) });
+    results.push(r);
+    opts.onResult?.(r);
+    if (opts.bail && r.status !== 'passed') break;
+  }
+  return results;
+}
+
+/** The embedded environment (servers + terminal), loaded lazily so card-only runs stay light. */
+export async function environmentFor(kind: SuiteOptions['environment']): Promise<RunOptions['environment']> {
+  if (kind === 'card-only') return undefined;
+  try {
+    const modulePath = './env/embedded-environment.ts';
+    const mod = (await import(modulePath)) as { createEmbeddedEnvironment?: () => RunOptions['environment'] };
+    return mod.createEmbeddedEnvironment?.();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
