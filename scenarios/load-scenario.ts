@@ -44,7 +44,8 @@ function lineOf(doc: Document, counter: LineCounter, path: Array<string | number
 
 /** Picks the error a person should read first: the deepest one, and a step-kind error in words. */
 function explain(errors: ValidationError[], value: unknown): { path: Array<string | number>; reason: string } {
-  const ranked = [...errors].sort((a, b) => b.path.length - a.path.length || Number(a.name === 'oneOf') - Number(b.name === 'oneOf'));
+  const combinator = (e: ValidationError) => Number(['oneOf', 'anyOf', 'allOf', 'if', 'then', 'not'].includes(e.name));
+  const ranked = [...errors].sort((a, b) => b.path.length - a.path.length || combinator(a) - combinator(b));
   const e = ranked[0]!;
   const stepKind = errors.find((x) => x.name === 'oneOf' && x.path.length === 2 && x.path[0] === 'steps');
   if (stepKind) {

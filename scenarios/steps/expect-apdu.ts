@@ -18,6 +18,7 @@ function describeSw(sw: number): string {
  */
 export function checkApdu(what: string, expect: ApduExpectation | undefined, command: Uint8Array, outcome: Outcome): void {
   const sent = toHex(command, ' ');
+  const sentShort = command.length > 24 ? `${toHex(command.subarray(0, 24), ' ')} … (${command.length} bytes)` : sent;
   if (!(outcome instanceof Uint8Array)) {
     if (expect?.noResponse) return;
     throw new StepFailure(`${what}: the card gave no response (${outcome.noResponse}); expected ${expect?.sw ? describeSw(parseInt(expect.sw, 16)) : 'success'}`, {
@@ -29,7 +30,7 @@ export function checkApdu(what: string, expect: ApduExpectation | undefined, com
   const sw = (response[response.length - 2]! << 8) | response[response.length - 1]!;
   const data = toHex(response.subarray(0, response.length - 2));
   const fail = (expected: string): never => {
-    throw new StepFailure(`${what}: sent ${sent}, got ${describeSw(sw)}${data ? ` with data ${data.length > 64 ? `${data.slice(0, 64)}…` : data}` : ''}; expected ${expected}`, {
+    throw new StepFailure(`${what}: sent ${sentShort}, got ${describeSw(sw)}${data ? ` with data ${data.length > 64 ? `${data.slice(0, 64)}…` : data}` : ''}; expected ${expected}`, {
       command: sent,
       response: toHex(response, ' '),
       notes: annotate(command, response),
