@@ -47,7 +47,7 @@ describe('card content management refusals', () => {
     expect(toHex(card.transmit(buildDelete(ECHO_PACKAGE_AID)))).toBe('6982');
   });
 
-  it('refuses LOAD without INSTALL [for load] (6985) and a block out of sequence (6A86), after which nothing remains', () => {
+  it('refuses LOAD without INSTALL [for load] and a block out of sequence (6985), after which nothing remains', () => {
     const { card, send } = cardWith();
     const f = loadFileFor(ECHO_PACKAGE_AID, ECHO_APPLET_AID);
     const blocks = buildLoadCommands(f.loadFile, 100);
@@ -55,7 +55,7 @@ describe('card content management refusals', () => {
     const free = card.store.freeBytes();
     expect(toHex(send(buildInstallForLoad({ loadFileAid: ECHO_PACKAGE_AID, lfdbHash: f.hash })))).toBe('009000');
     expect(toHex(send(blocks[0]!))).toBe('009000');
-    expect(toHex(send(blocks[2]!))).toBe('6A86');
+    expect(toHex(send(blocks[2]!))).toBe('6985');
     expect(toHex(send(blocks[1]!))).toBe('6985'); // the load was abandoned
     expect(card.store.freeBytes()).toBe(free);
   });

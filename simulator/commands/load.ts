@@ -78,7 +78,7 @@ function completeLoad(card: CardRuntime, load: PendingLoad): CardResponse {
 }
 
 /**
- * LOAD (GPCS 11.6): blocks numbered 00, 01, … in strict sequence after INSTALL [for load]; P1 80 marks
+ * LOAD (GPCS 11.6): blocks numbered 00, 01, … in strict sequence (6985 otherwise) after INSTALL [for load]; P1 80 marks
  * the last. Blocks are assembled in the card's system buffer; a load that could not fit in the free
  * persistent memory is refused (6A84) at the block that overflows it. Any refusal ends the load and
  * nothing of it remains. The last block answers the load confirmation.
@@ -93,7 +93,8 @@ export const loadHandler: CommandHandler = {
     if (!load) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'LOAD without a preceding INSTALL [for load]');
     card.pendingLoad = undefined; // restored below only if this block is accepted
     if (apdu.p1 !== 0x00 && apdu.p1 !== 0x80) throw new CardStatusError(SW.INCORRECT_P1P2, 'P1 must be 00 (more blocks) or 80 (last block)');
-    if (apdu.p2 !== load.nextBlock) throw new CardStatusError(SW.INCORRECT_P1P2, `block ${apdu.p2} out of sequence, expected ${load.nextBlock}`);
+    // An out-of-sequence block breaks the load sequence: conditions of use not satisfied (reference §7.1).
+    if (apdu.p2 !== load.nextBlock) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `block ${apdu.p2} out of sequence, expected ${load.nextBlock}`);
     if (apdu.data.length === 0) throw new CardStatusError(SW.WRONG_LENGTH, 'an empty LOAD block');
     const size = load.size + apdu.data.length;
     if (size + 2 * OBJECT_OVERHEAD + RECORD_ESTIMATE > card.store.freeBytes()) throw new CardStatusError(SW.NOT_ENOUGH_MEMORY, `the Load File exceeds the ${card.store.freeBytes()} bytes free`);

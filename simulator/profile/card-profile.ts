@@ -170,7 +170,7 @@ export function resolveProfile(input: CardProfileInput = {}): CardProfile {
     atr,
     gpVersion: input.gpVersion ?? d.gpVersion,
     isdAid: fromHex(input.isdAid ?? d.isdAid),
-    isdPrivileges: fromHex(input.isdPrivileges ?? d.isdPrivileges),
+    isdPrivileges: withDapPrivilege(fromHex(input.isdPrivileges ?? d.isdPrivileges), input.dap),
     lifeCycle: CARD_LIFE_CYCLE[input.lifeCycle ?? d.lifeCycle],
     iin: fromHex(input.iin ?? d.iin),
     cin: input.cin !== undefined ? fromHex(input.cin) : undefined,
@@ -202,4 +202,15 @@ function resolveDapKey(k: NonNullable<CardProfileInput['dap']>['key']): DapPubli
   if (k.type === 'ecdsa') return { type: 'ecdsa', curve: k.curve, publicKey: fromHex(k.publicKey) };
   if (k.type === 'rsa') return { type: 'rsa', modulus: fromHex(k.modulus), exponent: fromHex(k.exponent) };
   return { type: 'aes', key: fromHex(k.key) };
+}
+
+/**
+ * An ISD holding a DAP key verifies DAPs: it gets DAP Verification (C0), or Mandated DAP Verification
+ * (C1) when the profile requires a DAP on every load (GPCS Table 11-7), so GET STATUS tells the truth.
+ */
+function withDapPrivilege(privileges: Uint8Array, dap: CardProfileInput['dap']): Uint8Array {
+  if (!dap) return privileges;
+  const out = Uint8Array.from(privileges);
+  out[0] = out[0]! | (dap.required === false ? 0xc0 : 0xc1);
+  return out;
 }
