@@ -4,6 +4,7 @@ import { registerCardShell } from './commands/card-shell.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerRun } from './commands/run.ts';
 import { registerCapBuild } from './commands/cap-build.ts';
+import { registerServe } from './commands/serve.ts';
 
 /** Registers every cardlab command; each command file only parses its options and calls a library function. */
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerCardShell(card);
   registerDemo(program);
   registerRun(program);
+  registerServe(program);
   const cap = program.command('cap').description('Java Card CAP files');
   registerCapBuild(cap);
   return program;

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { buildGetData, buildSelect } from '../../protocol/gp/commands/index.ts';
@@ -5,7 +6,7 @@ import { parseCardResources } from '../../protocol/gp/data/index.ts';
 import { decodeApplicationRequest } from '../../protocol/provisioning/index.ts';
 import { LOYALTY_PACKAGE_AID } from '../../simulator/index.ts';
 import { seramLogErrors } from './support/local-agent.ts';
-import { cardReport, cardSigns, collate, http, INSTANCE_AID, remoteManagement, requestInstall, selectService, SERVICE_ID, startWorld, type World } from './support/world.ts';
+import { cardReport, cardSigns, collate, http, INSTANCE_AID, provision, remoteManagement, requestInstall, selectService, SERVICE_ID, startWorld, type World } from './support/world.ts';
 
 const PACKAGE_AID = toHex(LOYALTY_PACKAGE_AID);
 let world: World | undefined;
@@ -129,5 +130,41 @@ describe('provisioning S1–S16 over real HTTP with the simulated card', () => {
     expect(doc.components.schemas.ramHandshakeResponse.required).toEqual(['chosenDataFormat', 'chosenTransportProtocol', 'chosenVersion']);
     const provider = (await http(w.providerUrl, '/openapi.json')).body;
     expect(Object.keys(provider.paths)).toEqual(expect.arrayContaining(['/services', '/services/{serviceId}/select', '/notifications', '/services/{serviceId}/start']));
+  });
+});
+
+describe('logs', () => {
+  it('carry no personal data and no key material through a whole provisioning', async () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (d: Buffer) => (text += d.toString()));
+    const w = (world = await startWorld({ logStream: stream }));
+    await provision(w);
+    await w.outbox.runOnce();
+    expect(text).toMatch(/install confirmed/);
+    expect(text).toMatch(/provider notified/);
+    for (const secret of ['Ada Lovelace', 'St James', '404142434445464748494A4B4C4D4E4F', toHex(w.keys.dap.privateKey), toHex(w.keys.ca.privateKey), '00112233445566778899AABBCCDDEEFF']) {
+      expect(text.toUpperCase()).not.toContain(secret.toUpperCase());
+    }
+  });
+});
+
+describe('Local Agent failures', () => {
+  it('fails the order when the Local Agent reports the secure element unavailable', async () => {
+    const w = (world = await startWorld());
+    await collate(w);
+    const selection = (await selectService(w)).body;
+    const install = (await requestInstall(w, selection, cardSigns(w.card, selection.encodedRequest))).body;
+    expect((await http(install.remoteManagement.handshake, '', { body: { secureElements: [{ seType: 'eSE', seId: w.cin }] } })).status).toBe(200);
+    const order = await http(install.remoteManagement.remoteManagement, '', { body: { localAgentStatus: { localAgentStatusEnum: 'UNAVAILABLE_SE', errorMsg: 'reader unplugged' } } });
+    expect(order.body.ramCommands).toEqual([
+      { ramCommandType: 'notificationCommand', deviceAppNotification: `install/${install.orderId}/failed/local_agent_error` },
+      { ramCommandType: 'stopCommand' },
+    ]);
+    expect(w.issuer.store.db.get('SELECT state, failure_code FROM install_orders')).toEqual({ state: 'failed', failure_code: 'local_agent_error' });
+    expect(await http(install.remoteManagement.remoteManagement, '', { body: { localAgentStatus: { localAgentStatusEnum: 'POLLING' } } })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'session_closed' } },
+    });
   });
 });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
-import { createIssuerCa } from '../../protocol/pki/index.ts';
+import { buildCap } from '../../protocol/cap/index.ts';
 import { seededRandom } from '../../protocol/crypto/index.ts';
 import { buildCardResources } from '../../protocol/gp/data/index.ts';
-import { issueCardCertificate } from '../../protocol/pki/index.ts';
+import { createIssuerCa, issueCardCertificate } from '../../protocol/pki/index.ts';
 import { signBody, SIGNATURE_HEADER } from '../../servers/index.ts';
 import { seramLogErrors } from './support/local-agent.ts';
 import {
@@ -307,5 +307,17 @@ describe('transport refusals on both servers', () => {
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'invalid_cap', path: '/cap' } } });
     const orders = await http(w.issuerUrl, '/admin/orders?state=bogus', { token: ADMIN_TOKEN });
     expect(orders).toMatchObject({ status: 400, body: { error: { code: 'invalid_query', path: '/state' } } });
+  });
+});
+
+describe('CAP upload limits', () => {
+  it('takes a CAP body above the 64 KiB default (CAP uploads may reach 1 MiB) and refuses one above 1 MiB (413)', async () => {
+    const w = (world = await startWorld());
+    const cap = buildCap({ packageAid: fromHex('F0000000010203'), appletAids: [fromHex('F000000001020301')], codeSize: 60_000 });
+    const big = await http(w.issuerUrl, '/admin/applications', { token: ADMIN_TOKEN, body: { providerId: 'acme-loyalty', name: 'Big', cap: Buffer.from(cap).toString('base64') } });
+    expect(big.status).toBe(201);
+    expect(big.body.lfdbSize).toBeGreaterThan(60_000);
+    const huge = await unchanged(w, () => http(w.issuerUrl, '/admin/applications', { token: ADMIN_TOKEN, body: { providerId: 'acme-loyalty', name: 'Huge', cap: 'A'.repeat(1_100_000) } }));
+    expect(huge).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
   });
 });

@@ -67,6 +67,8 @@ export interface WorldOptions {
   cardDapKey?: 'issuer' | 'foreign';
   cardSeed?: number;
   codeSize?: number;
+  /** Where the servers' logs go (level debug); default: nowhere. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Two servers, a registered card in a simulated reader, a provider with a loyalty service: the whole S0 setup. */
@@ -91,7 +93,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const now = () => clock.now;
   const random = seededRandom(`world-${o.cardSeed ?? 1}`);
   const keys = await testIssuerKeys();
-  const logger = createLogger({ name: 'test', level: 'silent' });
+  const logger = o.logStream ? createLogger({ name: 'test', level: 'debug', destination: o.logStream }) : createLogger({ name: 'test', level: 'silent' });
 
   const issuerStore = new SqliteIssuerStore(o.issuerDb ?? ':memory:');
   const outbox = new OutboxWorker({ store: issuerStore, logger, clock: now, random, baseDelayMs: 50, pollMs: 50 });

@@ -1,0 +1,92 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { concat, u32 } from '../../../protocol/bytes.ts';
+import { buildGetData, buildSelect } from '../../../protocol/gp/commands/index.ts';
+import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
+import { createLogger, ensureDemoData, startServers, type DemoCard } from '../../../servers/index.ts';
+import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, STORE_KEY } from '../../../simulator/index.ts';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0..65535 (0 picks a free one).');
+  return n;
+}
+
+/** The demo card: a default card whose ISD verifies the issuer's DAP key, personalised by the simulator. */
+function demoCard(dapPublicKey: Uint8Array): DemoCard {
+  const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: Buffer.from(dapPublicKey).toString('hex') } } }, seed: 'cardlab-serve-demo' });
+  card.powerOn();
+  const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).slice(0, -2)).value;
+  const keys = card.profile.keys[0]!;
+  const key = card.signingKey();
+  return {
+    iin: value(0x42),
+    cin: value(0x45),
+    icSerial: value(0x9f7f).subarray(12, 16),
+    keys: { kvn: keys.kvn, enc: keys.enc, mac: keys.mac, dek: keys.dek },
+    publicKey: key.publicKey,
+    curve: key.curve,
+    installCertificate: (der) => card.store.transaction(() => card.store.write(STORE_KEY.CARD_CERTIFICATE, der)),
+    save: (path) => card.saveImage(path),
+  };
+}
+
+const credit = (amount: number) => concat(Uint8Array.of(0x80, 0x52, 0x00, 0x00, 0x04), u32(amount), Uint8Array.of(0x06));
+
+/**
+ * `cardlab serve [--issuer-port N] [--provider-port N] [--data-dir DIR]`: the issuer and provider
+ * servers on one data directory, with demo data on first start; prints `issuer: <url>`,
+ * `provider: <url>`, `card: <path>`, `service: <id>` when ready; stops on SIGINT/SIGTERM.
+ */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the card issuer and service provider servers (embedded database, demo data on first start)')
+    .option('--issuer-port <n>', 'issuer port (0 picks a free one)', parsePort, 0)
+    .option('--provider-port <n>', 'provider port (0 picks a free one)', parsePort, 0)
+    .option('--data-dir <dir>', 'databases, keys and demo card', './.cardlab')
+    .option('--log-level <level>', 'pino log level for stderr (silent, error, warn, info, debug)', 'info')
+    .action(async (opts: { issuerPort: number; providerPort: number; dataDir: string; logLevel: string }) => {
+      const dataDir = resolve(opts.dataDir);
+      // Logs go to stderr: stdout carries only the lines scripts read.
+      const logger = createLogger({ name: 'cardlab', level: opts.logLevel, destination: process.stderr });
+      const servers = await startServers({ dataDir, issuerPort: opts.issuerPort, providerPort: opts.providerPort, logger });
+      const demo = await ensureDemoData(servers, dataDir, {
+        card: demoCard,
+        services: [
+          {
+            id: 'loyalty',
+            name: 'Loyalty points',
+            description: 'A loyalty purse credited with 100 points at start',
+            packageAid: LOYALTY_PACKAGE_AID,
+            appletAid: LOYALTY_APPLET_AID,
+            codeSize: 2048,
+            startCommands: [buildSelect(LOYALTY_APPLET_AID), credit(100)],
+          },
+          {
+            id: 'echo',
+            name: 'Echo',
+            description: 'An applet that answers what it is sent',
+            packageAid: ECHO_PACKAGE_AID,
+            appletAid: ECHO_APPLET_AID,
+            codeSize: 512,
+            startCommands: [buildSelect(ECHO_APPLET_AID)],
+          },
+        ],
+      });
+      process.stdout.write(`issuer: ${servers.issuerUrl}\nprovider: ${servers.providerUrl}\ncard: ${demo.cardPath}\nservice: ${demo.serviceIds[0]}\n`);
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          servers.close().then(done, (err: unknown) => {
+            process.stderr.write(`cardlab serve: ${(err as Error).message}\n`);
+            process.exitCode = 1;
+            done();
+          });
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

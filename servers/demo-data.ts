@@ -1,0 +1,82 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toHex } from '../protocol/bytes.ts';
+import { buildCap } from '../protocol/cap/index.ts';
+import type { EcCurve } from '../protocol/crypto/index.ts';
+import { registerApplication, registerCard, registerCardholder } from './issuer/routes/admin-routes.ts';
+import { registerService } from './provider/app.ts';
+import type { RunningServers } from './serve.ts';
+
+/** A personalised card the demo registers: its card-unique data, keys, and how to finish it. */
+export interface DemoCard {
+  iin: Uint8Array;
+  cin: Uint8Array;
+  icSerial: Uint8Array;
+  keys: { kvn: number; enc: Uint8Array; mac: Uint8Array; dek: Uint8Array };
+  publicKey: Uint8Array;
+  curve: EcCurve;
+  /** Writes the issuer's certificate into the card (GET DATA 7F21). */
+  installCertificate(der: Uint8Array): void;
+  /** Saves the card image. */
+  save(path: string): void;
+}
+
+/** A demo service: the applet it needs and what the terminal sends to it at service start. */
+export interface DemoService {
+  id: string;
+  name: string;
+  description: string;
+  packageAid: Uint8Array;
+  appletAid: Uint8Array;
+  codeSize: number;
+  startCommands: Uint8Array[];
+}
+
+export interface DemoData {
+  cardPath: string;
+  serviceIds: string[];
+}
+
+/**
+ * Demo data on first start of a data directory (`demo.json` records it): a cardholder, a card
+ * registered for them (certified by the issuer CA, its image saved as `demo-card.json`), and the
+ * services with their CAPs (written to `caps/`, uploaded to the issuer, DAP-signed). Later starts
+ * only read `demo.json`.
+ */
+export async function ensureDemoData(servers: RunningServers, dataDir: string, demo: { card: (dapPublicKey: Uint8Array) => DemoCard; services: DemoService[] }): Promise<DemoData> {
+  const marker = join(dataDir, 'demo.json');
+  if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8')) as DemoData;
+  const issuer = servers.issuer.deps;
+  const card = demo.card(issuer.keys.dap.publicKey);
+  const { cardholderId } = await registerCardholder(issuer, { name: 'Demo Cardholder', address: '1 Example Street, Demo Town' });
+  const { certificate } = await registerCard(issuer, {
+    cardholderId,
+    iin: toHex(card.iin),
+    cin: toHex(card.cin),
+    icSerial: toHex(card.icSerial),
+    keys: { kvn: card.keys.kvn, enc: toHex(card.keys.enc), mac: toHex(card.keys.mac), dek: toHex(card.keys.dek) },
+    cardPublicKey: toHex(card.publicKey),
+    curve: card.curve,
+  });
+  card.installCertificate(Buffer.from(certificate, 'hex'));
+  const cardPath = join(dataDir, 'demo-card.json');
+  card.save(cardPath);
+
+  mkdirSync(join(dataDir, 'caps'), { recursive: true });
+  for (const s of demo.services) {
+    const cap = buildCap({ packageAid: s.packageAid, appletAids: [s.appletAid], codeSize: s.codeSize });
+    writeFileSync(join(dataDir, 'caps', `${s.id}.cap`), cap);
+    await registerApplication(issuer, { providerId: servers.provider.deps.providerId, name: s.name, cap: Buffer.from(cap).toString('base64') });
+    await registerService(servers.provider.deps, {
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      packageAid: toHex(s.packageAid),
+      appletAid: toHex(s.appletAid),
+      startCommands: s.startCommands.map((c) => toHex(c)),
+    });
+  }
+  const data: DemoData = { cardPath, serviceIds: demo.services.map((s) => s.id) };
+  writeFileSync(marker, JSON.stringify(data, null, 2));
+  return data;
+}

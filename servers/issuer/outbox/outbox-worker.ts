@@ -1,0 +1,126 @@
+import type { RandomSource } from '../../../protocol/crypto/index.ts';
+import { SIGNATURE_HEADER, signBody, type Logger } from '../../http/index.ts';
+import type { Clock } from '../../ids.ts';
+import type { IssuerStore, OutboxRecord } from '../store/issuer-store.ts';
+
+export interface OutboxWorkerOptions {
+  store: IssuerStore;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+  fetch?: typeof fetch;
+  /** First retry delay; doubled per failed attempt up to `maxDelayMs`, with jitter (default 500 ms). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** How often an idle worker looks for due notifications (default 1 s). */
+  pollMs?: number;
+  /** Per-request timeout (default 5 s). */
+  timeoutMs?: number;
+  /** Test hook, called after the provider answered 2xx and before the delivery is recorded. */
+  afterSend?: (record: OutboxRecord) => void | Promise<void>;
+}
+
+/**
+ * Delivers provider notifications from the outbox (S15): each due row is POSTed to its provider
+ * with `x-cardlab-signature: sha256=HMAC(secret, body)` and `idempotency-key: <notificationId>`;
+ * a 2xx marks it delivered, anything else schedules a retry with exponential backoff and jitter.
+ * Delivery is at least once (a crash between the provider's 2xx and the record re-sends it) and
+ * the provider records each notificationId once — so exactly once in effect, across restarts.
+ */
+export class OutboxWorker {
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'afterSend' | 'fetch'>> & Pick<OutboxWorkerOptions, 'afterSend' | 'fetch'>;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = true;
+  #again = false;
+
+  constructor(options: OutboxWorkerOptions) {
+    this.#o = { baseDelayMs: 500, maxDelayMs: 60_000, pollMs: 1000, timeoutMs: 5000, ...options };
+  }
+
+  /** Starts polling; `wake()` runs a pass at once. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.wake();
+  }
+
+  /** Runs a pass now (or right after the current one). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#running = this.runOnce()
+      .catch((err: unknown) => this.#o.logger.error({ err }, 'outbox pass failed'))
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#stopped) return;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        } else {
+          this.#timer = setTimeout(() => this.wake(), this.#o.pollMs);
+          this.#timer.unref();
+        }
+      });
+  }
+
+  /** Stops polling and waits for a pass in flight to end. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** One pass over the due notifications, oldest first. */
+  async runOnce(): Promise<{ delivered: number; retried: number }> {
+    const due = await this.#o.store.dueNotifications(this.#o.clock(), 20);
+    let delivered = 0;
+    let retried = 0;
+    for (const record of due) {
+      if ((await this.#deliver(record)) === 'delivered') delivered++;
+      else retried++;
+    }
+    return { delivered, retried };
+  }
+
+  async #deliver(record: OutboxRecord): Promise<'delivered' | 'retry'> {
+    const { store, logger, clock } = this.#o;
+    const provider = await store.getProvider(record.providerId);
+    let error: string;
+    if (!provider) error = `provider ${record.providerId} is gone`;
+    else {
+      let status: number | undefined;
+      try {
+        const response = await (this.#o.fetch ?? fetch)(provider.notificationUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(provider.hmacSecret, record.body), 'idempotency-key': record.id },
+          body: record.body,
+          signal: AbortSignal.timeout(this.#o.timeoutMs),
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        status = response.status;
+        error = `provider answered ${response.status}`;
+      } catch (err) {
+        error = (err as Error).message;
+      }
+      if (status !== undefined && status >= 200 && status < 300) {
+        // Outside the try: a crash here (the hook, the process) must not count as a failed attempt.
+        await this.#o.afterSend?.(record);
+        await store.markNotificationDelivered(record.id, clock());
+        logger.info({ notificationId: record.id, orderId: record.orderId, attempts: record.attempts + 1 }, 'provider notified');
+        return 'delivered';
+      }
+    }
+    const attempts = record.attempts + 1;
+    const backoff = Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (attempts - 1));
+    // Full jitter between half and all of the backoff, so retries of many rows spread out.
+    const jitter = 0.5 + (this.#o.random.bytes(1)[0]! / 255) * 0.5;
+    await store.markNotificationAttempt(record.id, { attempts, nextAttemptAt: clock() + Math.round(backoff * jitter), error });
+    logger.warn({ notificationId: record.id, attempts, error }, 'provider notification failed; will retry');
+    return 'retry';
+  }
+}

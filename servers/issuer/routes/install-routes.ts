@@ -1,0 +1,192 @@
+import { equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
+import { PkiError, verifyCardCertificate } from '../../../protocol/pki/index.ts';
+import { ApplicationRequestError, decodeApplicationRequest, verifyApplicationRequestSignature, type ApplicationRequest } from '../../../protocol/provisioning/index.ts';
+import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
+import { ApiRouter, badRequest, conflict, forbidden, HEX, HttpError, ID, labelledMac, macEquals, notFound, REQUEST_AUTHORISATION_LABEL, type JsonSchema } from '../../http/index.ts';
+import { newId } from '../../ids.ts';
+import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
+import { StoreError } from '../store/issuer-store.ts';
+import { orderView } from './admin-routes.ts';
+
+const INSTALL_REQUEST_BODY: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['request', 'signature', 'certificate', 'providerId', 'providerAuthorisation'],
+  properties: {
+    request: { ...HEX(24, 512), description: 'the canonical ApplicationRequest bytes (71 { 80 45 4F 81 82 }) the card signed' },
+    signature: { ...HEX(64, 80), description: "the card's ECDSA signature over the request: r‖s or DER (PERFORM SECURITY OPERATION)" },
+    certificate: { ...HEX(64, 2048), description: 'the card certificate: DER, or the GET DATA 7F21 TLV around it' },
+    providerId: ID,
+    providerAuthorisation: { ...HEX(32, 32), description: "the provider's HMAC over the request, as its service selection returned it" },
+  },
+};
+
+const INSTALL_RESPONSE: JsonSchema = {
+  type: 'object',
+  required: ['orderId', 'state', 'sessionId', 'remoteManagement'],
+  properties: {
+    orderId: { type: 'string' },
+    state: { type: 'string', enum: ['authorised'] },
+    sessionId: { type: 'string' },
+    remoteManagement: {
+      type: 'object',
+      required: ['handshake', 'remoteManagement'],
+      properties: { handshake: { type: 'string' }, remoteManagement: { type: 'string' } },
+    },
+  },
+};
+
+/** The certificate DER, unwrapped from `7F21 L …` when the terminal sent the GET DATA answer as is. */
+function certificateDer(hex: string): Uint8Array {
+  const bytes = fromHex(hex);
+  if (bytes[0] === 0x7f && bytes[1] === 0x21) {
+    try {
+      return parseSingleTlv(bytes).value;
+    } catch {
+      // fall through: verification refuses it
+    }
+  }
+  return bytes;
+}
+
+function certificateRefusal(err: PkiError): HttpError {
+  switch (err.code) {
+    case 'WRONG_ISSUER':
+    case 'BAD_SIGNATURE':
+      return forbidden('certificate_untrusted', `the card certificate does not chain to this issuer's CA: ${err.message}`, '/certificate');
+    case 'EXPIRED':
+    case 'NOT_YET_VALID':
+      return forbidden('certificate_expired', `the card certificate is not valid now: ${err.message}`, '/certificate');
+    default:
+      return badRequest('certificate_invalid', `the card certificate is unusable: ${err.message}`, '/certificate');
+  }
+}
+
+/** Base URL of this issuer as the client reached it (for the SERAM endpoints it is sent to). */
+function baseUrl(req: { protocol: string; get(name: string): string | undefined }): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}
+
+/**
+ * Install request (S8–S10): the card-signed application request with the card certificate. In
+ * this order the issuer checks the request encoding, the certificate chain to its CA, that the
+ * certificate is the registered, collated, active card's, that the request names that card and
+ * was signed by its key, that the provider authorised it (so the nonce is the provider's), its
+ * expiry, the application and the card's room for it, and that the nonce was never used — then
+ * writes the order (`requested` → `authorised`) with a SERAM session id, or nothing at all.
+ */
+export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
+  const maxLifetime = deps.maxRequestLifetimeSeconds ?? DEFAULTS.maxRequestLifetimeSeconds;
+
+  api.route(
+    {
+      method: 'post',
+      path: '/install-requests',
+      operationId: 'requestInstall',
+      summary: 'S8–S10: verify a card-signed application request and authorise the install',
+      tags: ['install'],
+      body: INSTALL_REQUEST_BODY,
+      responses: { '201': { description: 'authorised: run SERAM remote management with this sessionId', schema: INSTALL_RESPONSE } },
+    },
+    async (req, res) => {
+      const body = req.body as { request: string; signature: string; certificate: string; providerId: string; providerAuthorisation: string };
+      const encoded = fromHex(body.request);
+      let request: ApplicationRequest;
+      try {
+        request = decodeApplicationRequest(encoded);
+      } catch (err) {
+        if (err instanceof ApplicationRequestError) throw badRequest('invalid_request_encoding', err.message, '/request');
+        throw err;
+      }
+
+      const now = deps.clock();
+      let certified;
+      try {
+        certified = await verifyCardCertificate(deps.keys.ca.certificate, certificateDer(body.certificate), new Date(now));
+      } catch (err) {
+        if (err instanceof PkiError) throw certificateRefusal(err);
+        throw err;
+      }
+
+      const cin = toHex(certified.cin);
+      const card = await deps.store.getCardByCin(cin);
+      if (!card) throw notFound('unknown_card', `no card with CIN ${cin} is registered`, '/certificate');
+      if (card.status === 'blocked') throw forbidden('card_blocked', 'this card is blocked');
+      if (card.iin !== toHex(certified.iin) || !equalBytes(card.publicKey, certified.publicKey) || !equalBytes(card.certificate, certificateDer(body.certificate))) {
+        throw forbidden('certificate_card_mismatch', 'the certificate is not the one issued to the registered card', '/certificate');
+      }
+      if (card.collatedAt === null) throw conflict('card_not_collated', 'the card must be collated (POST /cards/collate) before it requests an install');
+      if (!equalBytes(request.cardId, certified.cin)) throw forbidden('request_card_mismatch', 'the request names another card than the certificate', '/request');
+
+      const signature = fromHex(body.signature);
+      if (!verifyApplicationRequestSignature(certified.curve, certified.publicKey, encoded, signature)) {
+        throw forbidden('request_signature_invalid', "the request signature does not verify with the card's certified key", '/signature');
+      }
+
+      const provider = await deps.store.getProvider(body.providerId);
+      if (!provider) throw notFound('unknown_provider', `no provider ${body.providerId}`, '/providerId');
+      if (!macEquals(labelledMac(provider.hmacSecret, REQUEST_AUTHORISATION_LABEL, encoded), fromHex(body.providerAuthorisation))) {
+        throw forbidden('provider_authorisation_invalid', 'the provider did not issue this request (authorisation does not verify)', '/providerAuthorisation');
+      }
+      const nowSeconds = Math.floor(now / 1000);
+      if (request.expiresAt <= nowSeconds) throw forbidden('request_expired', `the request expired at ${new Date(request.expiresAt * 1000).toISOString()}`, '/request');
+      if (request.expiresAt - nowSeconds > maxLifetime) throw forbidden('request_lifetime_too_long', `a request may live at most ${maxLifetime} s`, '/request');
+
+      const nonce = toHex(request.nonce);
+      const seen = (await deps.store.listOrders({ cardId: card.id })).some((o) => o.nonce === nonce);
+      if (seen) throw conflict('request_replayed', 'this request (nonce) was already used', '/request');
+
+      const packageAid = toHex(request.packageAid);
+      const application = await deps.store.getApplicationByPackageAid(packageAid);
+      if (!application) throw notFound('unknown_application', `no application with package AID ${packageAid}`, '/request');
+      if (application.providerId !== provider.id) throw forbidden('application_provider_mismatch', `package ${packageAid} does not belong to provider ${provider.id}`, '/providerId');
+      const contents = await deps.store.listCardContents(card.id);
+      if (contents.some((c) => c.aid === packageAid || c.aid === application.instanceAid)) throw conflict('already_installed', `${packageAid} is already on this card`);
+      if (card.freeNvm !== null && card.freeNvm < application.memoryNeeded) {
+        throw conflict('insufficient_memory', `the card reported ${card.freeNvm} bytes free; ${application.name} needs ${application.memoryNeeded}`);
+      }
+
+      const orderId = newId(deps.random);
+      const sessionId = newId(deps.random);
+      try {
+        await deps.store.createAuthorisedOrder({
+          id: orderId,
+          cardId: card.id,
+          applicationId: application.id,
+          providerId: provider.id,
+          serviceId: request.serviceId,
+          nonce,
+          request: encoded,
+          requestSignature: signature,
+          expiresAt: request.expiresAt,
+          sessionId,
+          createdAt: now,
+        });
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'DUPLICATE' && err.field === 'nonce') throw conflict('request_replayed', 'this request (nonce) was already used', '/request');
+        throw err;
+      }
+      deps.logger.info({ orderId, cardId: card.id, applicationId: application.id, serviceId: request.serviceId }, 'install authorised');
+      const base = `${baseUrl(req)}/gp/seram`;
+      res.status(201).json({
+        orderId,
+        state: 'authorised',
+        sessionId,
+        remoteManagement: {
+          handshake: `${base}/handshake?sessionId=${sessionId}`,
+          remoteManagement: `${base}/remoteManagement?sessionId=${sessionId}`,
+        },
+      });
+    },
+  );
+
+  api.route(
+    { method: 'get', path: '/install-orders/:orderId', operationId: 'getInstallOrder', summary: 'State of an install order', tags: ['install'], responses: { '200': { description: 'the order' } } },
+    async (req, res) => {
+      const order = await deps.store.getOrder(String(req.params.orderId));
+      if (!order) throw notFound('unknown_order', `no order ${String(req.params.orderId)}`);
+      const { orderId, state, failure, confirmationCounter } = orderView(order);
+      res.json({ orderId, state, ...(failure ? { failure } : {}), ...(confirmationCounter !== undefined ? { confirmationCounter } : {}) });
+    },
+  );
+}

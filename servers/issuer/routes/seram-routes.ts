@@ -1,0 +1,236 @@
+import { fromHex } from '../../../protocol/bytes.ts';
+import { ApiRouter, conflict, HttpError, notFound, type JsonSchema } from '../../http/index.ts';
+import { newId } from '../../ids.ts';
+import {
+  SERAM_VERSION,
+  seramErrors,
+  type RamCommand,
+  type RamHandshakeCommand,
+  type RamHandshakeResponse,
+  type RemoteManagementOrder,
+  type RemoteManagementReport,
+  type SeramMessageKind,
+} from '../../seram/index.ts';
+import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
+import { apdusToHex, InstallDialogue, type DialogueStep } from '../remote/install-dialogue.ts';
+import { ManagementSessions, type ManagementSession } from '../remote/management-sessions.ts';
+import type { CardRecord, ApplicationRecord, InstallOrderRecord } from '../store/issuer-store.ts';
+
+const SESSION_QUERY: JsonSchema = {
+  type: 'object',
+  required: ['sessionId'],
+  properties: { sessionId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } },
+};
+
+const FINAL = new Set(['confirmed', 'failed']);
+const LOCAL_AGENT_FAILURES = new Set(['UNAVAILABLE_SE', 'UNKNOWN_FAILURE', 'UNGRANTED_ACCESS']);
+
+/** Validates a received SERAM message (400 `invalid_seram_message` at the first error's path). */
+function seramBody(kind: SeramMessageKind) {
+  return (body: unknown): HttpError | undefined => {
+    const errors = seramErrors(kind, body);
+    if (errors.length === 0) return undefined;
+    const first = errors[0]!;
+    return new HttpError(400, 'invalid_seram_message', `${kind}${first.path} ${first.message}`, first.path || '/');
+  };
+}
+
+/** Every message this Remote Agent sends is checked against gpseram.yaml too: a bad one is our bug. */
+function checked<T>(kind: SeramMessageKind, message: T): T {
+  const errors = seramErrors(kind, message);
+  if (errors.length > 0) throw new Error(`outgoing ${kind} does not validate: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+  return message;
+}
+
+function planFor(card: CardRecord, app: ApplicationRecord, lastConfirmationCounter: number | null) {
+  return {
+    isdAid: fromHex(card.isdAid),
+    keys: card.keys,
+    sdUniqueData: fromHex(card.iin + card.cin),
+    cardKey: { curve: card.curve as 'P-256' | 'brainpoolP256r1', publicKey: card.publicKey },
+    loadFileAid: fromHex(app.packageAid),
+    moduleAid: fromHex(app.moduleAid),
+    instanceAid: fromHex(app.instanceAid),
+    privileges: fromHex(app.privileges),
+    applicationParameters: app.installParams,
+    lfdb: app.lfdb,
+    lfdbHash: app.lfdbHash,
+    dapSignature: app.dapSignature,
+    memoryNeeded: app.memoryNeeded,
+    lastConfirmationCounter,
+  };
+}
+
+/**
+ * GP SERAM HTTP REST binding (gpseram.yaml `/handshake`, `/remoteManagement`, base `/gp/seram`):
+ * the issuer as Remote Agent drives the card through the terminal (Local Agent) for one install
+ * order per sessionId (S11–S14). Every message in and out validates against gpseram.yaml.
+ */
+export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSessions {
+  const sessions = new ManagementSessions(deps.sessionIdleMs ?? DEFAULTS.sessionIdleMs);
+  const tags = ['seram'];
+
+  api.route(
+    {
+      method: 'post',
+      path: '/gp/seram/handshake',
+      operationId: 'seramHandshake',
+      summary: 'S11: SERAM handshake: the Local Agent proposes, the Remote Agent chooses',
+      tags,
+      query: SESSION_QUERY,
+      body: { $ref: '#/components/schemas/ramHandshakeCommand' },
+      validateBody: seramBody('ramHandshakeCommand'),
+      responses: {
+        '200': { description: 'chosen protocol, format and version', schema: { $ref: '#/components/schemas/ramHandshakeResponse' } },
+        '406': { description: 'no acceptable transport, format or version (`no_acceptable_proposal`)' },
+      },
+    },
+    async (req, res) => {
+      const sessionId = String(req.query.sessionId);
+      const command = req.body as RamHandshakeCommand;
+      const order = await deps.store.getOrderBySession(sessionId);
+      if (!order) throw notFound('unknown_session', `no remote management session ${sessionId}`);
+      if (order.state !== 'authorised') throw conflict('session_closed', `the order of this session is ${order.state}`);
+      const offers = (list: string[] | undefined, value: string) => list === undefined || list.includes(value);
+      if (!offers(command.supportedTransportProtocols, 'HTTPS') || !offers(command.supportedDataFormats, 'application/json') || !offers(command.supportedVersions, SERAM_VERSION)) {
+        throw new HttpError(406, 'no_acceptable_proposal', `this Remote Agent speaks SERAM ${SERAM_VERSION}, HTTPS, application/json`);
+      }
+      const card = (await deps.store.getCard(order.cardId))!;
+      const se = command.secureElements.find((s) => s.seId.toUpperCase() === card.cin);
+      if (!se) throw conflict('secure_element_mismatch', `no secure element with seId ${card.cin} (the card's CIN) is offered`, '/secureElements');
+      const app = (await deps.store.getApplication(order.applicationId))!;
+      const counters = (await deps.store.listOrders({ cardId: card.id })).map((o) => o.confirmationCounter).filter((c): c is number => c !== null);
+      const dialogue = new InstallDialogue(planFor(card, app, counters.length ? Math.max(...counters) : null), {
+        random: deps.random,
+        securityLevel: deps.securityLevel ?? DEFAULTS.securityLevel,
+      });
+      // A new handshake on a live session starts the dialogue over (the terminal lost its place).
+      sessions.put({ sessionId, orderId: order.id, secureElement: se, dialogue, phase: 'awaiting-start', lastOrder: undefined, lastSeen: deps.clock(), queue: Promise.resolve() });
+      deps.logger.info({ orderId: order.id, sessionId }, 'seram handshake');
+      res.json(checked<RamHandshakeResponse>('ramHandshakeResponse', { chosenTransportProtocol: 'HTTPS', chosenDataFormat: 'application/json', chosenVersion: SERAM_VERSION }));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/gp/seram/remoteManagement',
+      operationId: 'seramRemoteManagement',
+      summary: 'S12–S14: the Local Agent reports (responses to the last order), the Remote Agent orders (next commands)',
+      tags,
+      query: SESSION_QUERY,
+      body: { $ref: '#/components/schemas/remoteManagementReport' },
+      validateBody: seramBody('remoteManagementReport'),
+      responses: { '200': { description: 'the next order', schema: { $ref: '#/components/schemas/remoteManagementOrder' } } },
+    },
+    async (req, res) => {
+      const sessionId = String(req.query.sessionId);
+      const report = req.body as RemoteManagementReport;
+      const now = deps.clock();
+      const session = sessions.get(sessionId, now);
+      if (!session) {
+        const order = await deps.store.getOrderBySession(sessionId);
+        if (!order) throw notFound('unknown_session', `no remote management session ${sessionId}`);
+        if (FINAL.has(order.state)) throw conflict('session_closed', `the order of this session is ${order.state}`);
+        throw conflict('unexpected_report', 'no handshake on this session (or it timed out): POST /gp/seram/handshake first');
+      }
+      const turn = session.queue.then(() => {
+        if (session.phase === 'closed') throw conflict('session_closed', 'the Remote Agent sent its stopCommand on this session');
+        return onReport(session, report, now);
+      });
+      session.queue = turn.catch(() => undefined);
+      res.json(checked<RemoteManagementOrder>('remoteManagementOrder', await turn));
+    },
+  );
+
+  async function onReport(session: ManagementSession, report: RemoteManagementReport, now: number): Promise<RemoteManagementOrder> {
+    const status = report.localAgentStatus.localAgentStatusEnum;
+    if (LOCAL_AGENT_FAILURES.has(status)) {
+      const detail = `Local Agent reported ${status}${report.localAgentStatus.errorMsg ? `: ${report.localAgentStatus.errorMsg.slice(0, 200)}` : ''}`;
+      return finish(session, { kind: 'failed', code: 'local_agent_error', detail, delivered: false }, now);
+    }
+    if (session.phase === 'awaiting-start') {
+      const step = session.dialogue.start();
+      if (step.kind !== 'send') throw new Error('dialogue did not start with commands');
+      const order: RemoteManagementOrder = {
+        delay: 0,
+        chosenSecureElement: session.secureElement,
+        ramCommands: [{ ramCommandType: 'startCommand' }, { ramCommandType: 'seRamCommand', listOfCAPDU: apdusToHex(step.capdus) }],
+      };
+      session.phase = 'awaiting-responses';
+      session.lastOrder = order;
+      return order;
+    }
+    const response = report.ramResponses?.find((r) => r.ramResponseType === 'seRamResponse');
+    // A poll instead of an answer: the Local Agent did not run the last order; send it again.
+    if (!response) return session.lastOrder as RemoteManagementOrder;
+    const rapdus = response.listOfRAPDU.map((h) => (h === '' ? undefined : fromHex(h)));
+    const step = session.dialogue.next(rapdus);
+    if (step.kind === 'send') {
+      const order: RemoteManagementOrder = { delay: 0, ramCommands: [{ ramCommandType: 'seRamCommand', listOfCAPDU: apdusToHex(step.capdus) }] };
+      session.lastOrder = order;
+      return order;
+    }
+    return finish(session, step, now);
+  }
+
+  /** Records the outcome (S14, and the S15 outbox row in the same transaction) and closes the session. */
+  async function finish(session: ManagementSession, step: Exclude<DialogueStep, { kind: 'send' }>, now: number): Promise<RemoteManagementOrder> {
+    session.phase = 'closed';
+    const order = (await deps.store.getOrder(session.orderId))!;
+    let outcome: string;
+    if (step.kind === 'confirmed') {
+      await deps.store.transitionOrder(order.id, 'authorised', 'delivered', 'the card accepted INSTALL [for load], LOAD and INSTALL [for install]', now);
+      await confirm(order, step, now);
+      outcome = 'confirmed';
+      deps.logger.info({ orderId: order.id, counter: step.confirmation.counter }, 'install confirmed');
+      deps.onNotificationQueued?.();
+    } else {
+      if (!FINAL.has(order.state)) {
+        if (step.delivered && order.state === 'authorised') await deps.store.transitionOrder(order.id, 'authorised', 'delivered', 'the card accepted every command', now);
+        await deps.store.failOrder(order.id, step.code, step.detail, now);
+      }
+      outcome = `failed/${step.code}`;
+      deps.logger.warn({ orderId: order.id, code: step.code }, 'install failed');
+    }
+    sessions.delete(session.sessionId);
+    const commands: RamCommand[] = [
+      { ramCommandType: 'notificationCommand', deviceAppNotification: `install/${order.id}/${outcome}` },
+      { ramCommandType: 'stopCommand' },
+    ];
+    return { delay: 0, ramCommands: commands };
+  }
+
+  async function confirm(order: InstallOrderRecord, step: Extract<DialogueStep, { kind: 'confirmed' }>, now: number): Promise<void> {
+    const card = (await deps.store.getCard(order.cardId))!;
+    const app = (await deps.store.getApplication(order.applicationId))!;
+    const notificationId = newId(deps.random);
+    const body = JSON.stringify({
+      notificationId,
+      event: 'application.installed',
+      orderId: order.id,
+      providerId: order.providerId,
+      serviceId: order.serviceId,
+      nonce: order.nonce,
+      cardId: card.cin,
+      packageAid: app.packageAid,
+      instanceAid: app.instanceAid,
+      confirmationCounter: step.confirmation.counter,
+      installedAt: new Date(now).toISOString(),
+    });
+    await deps.store.confirmInstall({
+      orderId: order.id,
+      at: now,
+      confirmation: step.confirmationBytes,
+      confirmationCounter: step.confirmation.counter,
+      contents: [
+        { aid: app.packageAid, kind: 'load_file', loadFileAid: null },
+        { aid: app.instanceAid, kind: 'application', loadFileAid: app.packageAid },
+      ],
+      resources: { freeNvm: step.resources.freeNonVolatileMemory, freeVm: step.resources.freeVolatileMemory, installedCount: step.resources.installedApplications },
+      notification: { id: notificationId, providerId: order.providerId, body },
+    });
+  }
+
+  return sessions;
+}

@@ -1,0 +1,319 @@
+import { fileURLToPath } from 'node:url';
+import { isUniqueViolation, migrate, readMigrations, SqlDatabase, type SqlRow } from '../../db/index.ts';
+import {
+  StoreError,
+  type ApplicationRecord,
+  type CardContentRecord,
+  type CardholderRecord,
+  type CardRecord,
+  type CardStatus,
+  type ConfirmInstall,
+  type InstallOrderRecord,
+  type IssuerStore,
+  type OrderEvent,
+  type OrderState,
+  type OutboxRecord,
+  type ProviderRecord,
+} from './issuer-store.ts';
+
+const MIGRATIONS = readMigrations(fileURLToPath(new URL('./migrations/', import.meta.url)));
+const FINAL_STATES: readonly OrderState[] = ['confirmed', 'failed'];
+
+const bytes = (v: unknown) => v as Uint8Array;
+const num = (v: unknown) => v as number;
+const str = (v: unknown) => v as string;
+const opt = <T>(v: unknown) => (v ?? null) as T | null;
+
+function toCard(r: SqlRow): CardRecord {
+  return {
+    id: str(r.id),
+    cardholderId: str(r.cardholder_id),
+    iin: str(r.iin),
+    cin: str(r.cin),
+    icSerial: str(r.ic_serial),
+    isdAid: str(r.isd_aid),
+    keys: { kvn: num(r.kvn), enc: bytes(r.key_enc), mac: bytes(r.key_mac), dek: bytes(r.key_dek) },
+    curve: str(r.curve),
+    publicKey: bytes(r.public_key),
+    certificate: bytes(r.certificate),
+    status: str(r.status) as CardStatus,
+    freeNvm: opt(r.free_nvm),
+    freeVm: opt(r.free_vm),
+    installedCount: opt(r.installed_count),
+    collatedAt: opt(r.collated_at),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toApplication(r: SqlRow): ApplicationRecord {
+  return {
+    id: str(r.id),
+    providerId: str(r.provider_id),
+    name: str(r.name),
+    packageAid: str(r.package_aid),
+    packageVersion: str(r.package_version),
+    appletAids: JSON.parse(str(r.applet_aids)) as string[],
+    moduleAid: str(r.module_aid),
+    instanceAid: str(r.instance_aid),
+    privileges: str(r.privileges),
+    installParams: bytes(r.install_params),
+    cap: bytes(r.cap),
+    lfdb: bytes(r.lfdb),
+    lfdbHash: bytes(r.lfdb_hash),
+    dapSignature: bytes(r.dap_signature),
+    memoryNeeded: num(r.memory_needed),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toOrder(r: SqlRow): InstallOrderRecord {
+  return {
+    id: str(r.id),
+    cardId: str(r.card_id),
+    applicationId: str(r.application_id),
+    providerId: str(r.provider_id),
+    serviceId: str(r.service_id),
+    nonce: str(r.nonce),
+    request: bytes(r.request),
+    requestSignature: bytes(r.request_signature),
+    expiresAt: num(r.expires_at),
+    sessionId: str(r.session_id),
+    state: str(r.state) as OrderState,
+    failureCode: opt(r.failure_code),
+    failureDetail: opt(r.failure_detail),
+    confirmation: opt(r.confirmation),
+    confirmationCounter: opt(r.confirmation_counter),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function toOutbox(r: SqlRow): OutboxRecord {
+  return {
+    id: str(r.id),
+    orderId: str(r.order_id),
+    providerId: str(r.provider_id),
+    body: str(r.body),
+    attempts: num(r.attempts),
+    nextAttemptAt: num(r.next_attempt_at),
+    deliveredAt: opt(r.delivered_at),
+    lastError: opt(r.last_error),
+    createdAt: num(r.created_at),
+  };
+}
+
+/** Runs an insert, turning a UNIQUE violation into StoreError DUPLICATE naming `field`. */
+function unique(field: (message: string) => string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const f = field((err as Error).message);
+      throw new StoreError('DUPLICATE', `${f} already exists`, f);
+    }
+    throw err;
+  }
+}
+
+/** Which column a SQLite UNIQUE message names (`UNIQUE constraint failed: install_orders.nonce`). */
+const columnOf = (message: string) => /failed: \w+\.(\w+)/.exec(message)?.[1] ?? 'id';
+
+/** The issuer store on embedded SQLite (libsql): a file by default, `:memory:` for tests. */
+export class SqliteIssuerStore implements IssuerStore {
+  readonly db: SqlDatabase;
+
+  constructor(file: string) {
+    this.db = new SqlDatabase(file);
+    migrate(this.db, MIGRATIONS);
+  }
+
+  async createCardholder(c: CardholderRecord): Promise<void> {
+    unique(columnOf, () => this.db.run('INSERT INTO cardholders (id, name, address, created_at) VALUES (?, ?, ?, ?)', [c.id, c.name, c.address, c.createdAt]));
+  }
+
+  async getCardholder(id: string): Promise<CardholderRecord | undefined> {
+    const r = this.db.get('SELECT * FROM cardholders WHERE id = ?', [id]);
+    return r && { id: str(r.id), name: str(r.name), address: str(r.address), createdAt: num(r.created_at) };
+  }
+
+  async createCard(c: CardRecord): Promise<void> {
+    unique(columnOf, () =>
+      this.db.run(
+        `INSERT INTO cards (id, cardholder_id, iin, cin, ic_serial, isd_aid, kvn, key_enc, key_mac, key_dek, curve, public_key, certificate, status,
+           free_nvm, free_vm, installed_count, collated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [c.id, c.cardholderId, c.iin, c.cin, c.icSerial, c.isdAid, c.keys.kvn, c.keys.enc, c.keys.mac, c.keys.dek, c.curve, c.publicKey, c.certificate, c.status,
+          c.freeNvm, c.freeVm, c.installedCount, c.collatedAt, c.createdAt],
+      ),
+    );
+  }
+
+  async getCard(id: string): Promise<CardRecord | undefined> {
+    const r = this.db.get('SELECT * FROM cards WHERE id = ?', [id]);
+    return r && toCard(r);
+  }
+
+  async getCardByCin(cin: string): Promise<CardRecord | undefined> {
+    const r = this.db.get('SELECT * FROM cards WHERE cin = ?', [cin]);
+    return r && toCard(r);
+  }
+
+  async setCardStatus(id: string, status: CardStatus): Promise<void> {
+    if (this.db.run('UPDATE cards SET status = ? WHERE id = ?', [status, id]) === 0) throw new StoreError('NOT_FOUND', `no card ${id}`);
+  }
+
+  async recordCollation(id: string, r: { freeNvm: number; freeVm: number; installedCount: number; at: number }): Promise<void> {
+    this.db.run('UPDATE cards SET free_nvm = ?, free_vm = ?, installed_count = ?, collated_at = ? WHERE id = ?', [r.freeNvm, r.freeVm, r.installedCount, r.at, id]);
+  }
+
+  async listCardContents(cardId: string): Promise<CardContentRecord[]> {
+    return this.db
+      .all('SELECT * FROM card_contents WHERE card_id = ? ORDER BY installed_at, aid', [cardId])
+      .map((r) => ({ aid: str(r.aid), kind: str(r.kind) as CardContentRecord['kind'], loadFileAid: opt(r.load_file_aid), orderId: opt(r.order_id), installedAt: num(r.installed_at) }));
+  }
+
+  async createProvider(p: ProviderRecord): Promise<void> {
+    unique(columnOf, () =>
+      this.db.run('INSERT INTO providers (id, name, notification_url, hmac_secret, created_at) VALUES (?, ?, ?, ?, ?)', [p.id, p.name, p.notificationUrl, p.hmacSecret, p.createdAt]),
+    );
+  }
+
+  async getProvider(id: string): Promise<ProviderRecord | undefined> {
+    const r = this.db.get('SELECT * FROM providers WHERE id = ?', [id]);
+    return r && { id: str(r.id), name: str(r.name), notificationUrl: str(r.notification_url), hmacSecret: bytes(r.hmac_secret), createdAt: num(r.created_at) };
+  }
+
+  async setProviderNotificationUrl(id: string, url: string): Promise<void> {
+    if (this.db.run('UPDATE providers SET notification_url = ? WHERE id = ?', [url, id]) === 0) throw new StoreError('NOT_FOUND', `no provider ${id}`);
+  }
+
+  async createApplication(a: ApplicationRecord): Promise<void> {
+    unique(columnOf, () =>
+      this.db.run(
+        `INSERT INTO applications (id, provider_id, name, package_aid, package_version, applet_aids, module_aid, instance_aid, privileges, install_params,
+           cap, lfdb, lfdb_hash, dap_signature, memory_needed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [a.id, a.providerId, a.name, a.packageAid, a.packageVersion, JSON.stringify(a.appletAids), a.moduleAid, a.instanceAid, a.privileges, a.installParams,
+          a.cap, a.lfdb, a.lfdbHash, a.dapSignature, a.memoryNeeded, a.createdAt],
+      ),
+    );
+  }
+
+  async getApplication(id: string): Promise<ApplicationRecord | undefined> {
+    const r = this.db.get('SELECT * FROM applications WHERE id = ?', [id]);
+    return r && toApplication(r);
+  }
+
+  async getApplicationByPackageAid(packageAid: string): Promise<ApplicationRecord | undefined> {
+    const r = this.db.get('SELECT * FROM applications WHERE package_aid = ?', [packageAid]);
+    return r && toApplication(r);
+  }
+
+  async listApplications(): Promise<ApplicationRecord[]> {
+    return this.db.all('SELECT * FROM applications ORDER BY created_at, id').map(toApplication);
+  }
+
+  async createAuthorisedOrder(o: Omit<InstallOrderRecord, 'state' | 'failureCode' | 'failureDetail' | 'confirmation' | 'confirmationCounter' | 'updatedAt'>): Promise<void> {
+    this.db.transaction(() => {
+      unique(columnOf, () =>
+        this.db.run(
+          `INSERT INTO install_orders (id, card_id, application_id, provider_id, service_id, nonce, request, request_signature, expires_at, session_id, state, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?)`,
+          [o.id, o.cardId, o.applicationId, o.providerId, o.serviceId, o.nonce, o.request, o.requestSignature, o.expiresAt, o.sessionId, o.createdAt, o.createdAt],
+        ),
+      );
+      this.#event(o.id, null, 'requested', 'card-signed request received', o.createdAt);
+      this.#move(o.id, 'requested', 'authorised', 'chain, signature, card, freshness and replay checks passed', o.createdAt);
+    });
+  }
+
+  #event(orderId: string, from: OrderState | null, to: OrderState, detail: string | null, at: number): void {
+    this.db.run('INSERT INTO order_events (order_id, from_state, to_state, detail, at) VALUES (?, ?, ?, ?, ?)', [orderId, from, to, detail, at]);
+  }
+
+  #move(orderId: string, from: OrderState, to: OrderState, detail: string | null, at: number, extra = '', extraParams: unknown[] = []): void {
+    const changed = this.db.run(`UPDATE install_orders SET state = ?, updated_at = ?${extra} WHERE id = ? AND state = ?`, [to, at, ...(extraParams as never[]), orderId, from]);
+    if (changed === 0) throw new StoreError('STATE_CONFLICT', `order ${orderId} is not ${from}`);
+    this.#event(orderId, from, to, detail, at);
+  }
+
+  async getOrder(id: string): Promise<InstallOrderRecord | undefined> {
+    const r = this.db.get('SELECT * FROM install_orders WHERE id = ?', [id]);
+    return r && toOrder(r);
+  }
+
+  async getOrderBySession(sessionId: string): Promise<InstallOrderRecord | undefined> {
+    const r = this.db.get('SELECT * FROM install_orders WHERE session_id = ?', [sessionId]);
+    return r && toOrder(r);
+  }
+
+  async listOrders(filter: { cardId?: string; state?: OrderState } = {}): Promise<InstallOrderRecord[]> {
+    return this.db
+      .all('SELECT * FROM install_orders WHERE (?1 IS NULL OR card_id = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY created_at, id', [filter.cardId ?? null, filter.state ?? null])
+      .map(toOrder);
+  }
+
+  async orderEvents(orderId: string): Promise<OrderEvent[]> {
+    return this.db
+      .all('SELECT * FROM order_events WHERE order_id = ? ORDER BY id', [orderId])
+      .map((r) => ({ fromState: opt<OrderState>(r.from_state), toState: str(r.to_state) as OrderState, detail: opt(r.detail), at: num(r.at) }));
+  }
+
+  async transitionOrder(orderId: string, from: OrderState, to: OrderState, detail: string | null, at: number): Promise<void> {
+    this.db.transaction(() => this.#move(orderId, from, to, detail, at));
+  }
+
+  async failOrder(orderId: string, code: string, detail: string, at: number): Promise<void> {
+    this.db.transaction(() => {
+      const r = this.db.get('SELECT state FROM install_orders WHERE id = ?', [orderId]);
+      if (!r) throw new StoreError('NOT_FOUND', `no order ${orderId}`);
+      const from = str(r.state) as OrderState;
+      if (FINAL_STATES.includes(from)) throw new StoreError('STATE_CONFLICT', `order ${orderId} is already ${from}`);
+      this.#move(orderId, from, 'failed', `${code}: ${detail}`, at, ', failure_code = ?, failure_detail = ?', [code, detail]);
+    });
+  }
+
+  async confirmInstall(c: ConfirmInstall): Promise<void> {
+    this.db.transaction(() => {
+      const order = this.db.get('SELECT card_id FROM install_orders WHERE id = ?', [c.orderId]);
+      if (!order) throw new StoreError('NOT_FOUND', `no order ${c.orderId}`);
+      const cardId = str(order.card_id);
+      this.#move(c.orderId, 'delivered', 'confirmed', `confirmation ${c.confirmationCounter} verified`, c.at, ', confirmation = ?, confirmation_counter = ?', [c.confirmation, c.confirmationCounter]);
+      for (const item of c.contents) {
+        this.db.run(
+          `INSERT INTO card_contents (card_id, aid, kind, load_file_aid, order_id, installed_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (card_id, aid) DO UPDATE SET kind = excluded.kind, load_file_aid = excluded.load_file_aid, order_id = excluded.order_id, installed_at = excluded.installed_at`,
+          [cardId, item.aid, item.kind, item.loadFileAid, c.orderId, c.at],
+        );
+      }
+      this.db.run('UPDATE cards SET free_nvm = ?, free_vm = ?, installed_count = ? WHERE id = ?', [c.resources.freeNvm, c.resources.freeVm, c.resources.installedCount, cardId]);
+      this.db.run('INSERT INTO outbox (id, order_id, provider_id, body, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 0, ?, ?)', [
+        c.notification.id,
+        c.orderId,
+        c.notification.providerId,
+        c.notification.body,
+        c.at,
+        c.at,
+      ]);
+    });
+  }
+
+  async dueNotifications(now: number, limit: number): Promise<OutboxRecord[]> {
+    return this.db.all('SELECT * FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?', [now, limit]).map(toOutbox);
+  }
+
+  async getNotification(id: string): Promise<OutboxRecord | undefined> {
+    const r = this.db.get('SELECT * FROM outbox WHERE id = ?', [id]);
+    return r && toOutbox(r);
+  }
+
+  async markNotificationDelivered(id: string, at: number): Promise<void> {
+    this.db.run('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ? AND delivered_at IS NULL', [at, id]);
+  }
+
+  async markNotificationAttempt(id: string, r: { attempts: number; nextAttemptAt: number; error: string }): Promise<void> {
+    this.db.run('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL', [r.attempts, r.nextAttemptAt, r.error, id]);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

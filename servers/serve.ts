@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fromHex, toHex } from '../protocol/bytes.ts';
+import { systemRandom, type RandomSource } from '../protocol/crypto/index.ts';
+import { createLogger, listen, type Listening, type Logger } from './http/index.ts';
+import { systemClock, type Clock } from './ids.ts';
+import { createIssuerApp } from './issuer/app.ts';
+import { loadOrCreateIssuerKeys } from './issuer/ca/issuer-keys.ts';
+import type { IssuerDeps } from './issuer/issuer-deps.ts';
+import { OutboxWorker } from './issuer/outbox/outbox-worker.ts';
+import { registerProvider } from './issuer/routes/admin-routes.ts';
+import { SqliteIssuerStore } from './issuer/store/sqlite-issuer-store.ts';
+import { createProviderApp, type ProviderDeps } from './provider/app.ts';
+import { SqliteProviderStore } from './provider/store/provider-store.ts';
+
+export interface ServeOptions {
+  /** Data directory (databases, CA and DAP keys, secrets); created if missing. */
+  dataDir: string;
+  issuerPort?: number;
+  providerPort?: number;
+  host?: string;
+  logger?: Logger;
+  random?: RandomSource;
+  clock?: Clock;
+  /** Outbox retry timing (tests shorten it). */
+  outbox?: { baseDelayMs?: number; pollMs?: number };
+}
+
+/** Both servers running on one data directory. */
+export interface RunningServers {
+  issuerUrl: string;
+  providerUrl: string;
+  issuer: { deps: IssuerDeps; store: SqliteIssuerStore; listening: Listening; outbox: OutboxWorker };
+  provider: { deps: ProviderDeps; store: SqliteProviderStore; listening: Listening };
+  /** Local secrets of this data directory (admin tokens) — for the CLI, never logged. */
+  secrets: LocalSecrets;
+  close(): Promise<void>;
+}
+
+interface LocalSecrets {
+  adminToken: string;
+  providerId: string;
+  providerSecret: string;
+}
+
+const PROVIDER_ID = 'cardlab-provider';
+
+/** Secrets of a data directory, created on first start (`secrets.json`, mode 0600). */
+function localSecrets(dataDir: string, random: RandomSource): { secrets: LocalSecrets; created: boolean } {
+  const path = join(dataDir, 'secrets.json');
+  if (existsSync(path)) return { secrets: JSON.parse(readFileSync(path, 'utf8')) as LocalSecrets, created: false };
+  const secrets: LocalSecrets = { adminToken: toHex(random.bytes(24)).toLowerCase(), providerId: PROVIDER_ID, providerSecret: toHex(random.bytes(32)) };
+  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return { secrets, created: true };
+}
+
+/**
+ * Starts the issuer and the provider on one data directory (`cardlab serve`): embedded SQLite
+ * databases (`issuer/issuer.db`, `provider/provider.db`), the issuer's CA and DAP keys
+ * (`issuer/keys/`) and the provider's shared secret, all created on first start; the provider is
+ * registered with the issuer and its notification URL kept current; the outbox worker runs.
+ * Port 0 picks free ports. Demo data is the caller's (scenarios/cli/commands/serve.ts).
+ */
+export async function startServers(options: ServeOptions): Promise<RunningServers> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(join(dataDir, 'issuer'), { recursive: true });
+  mkdirSync(join(dataDir, 'provider'), { recursive: true });
+  const random = options.random ?? systemRandom();
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ name: 'cardlab' });
+  const host = options.host ?? '127.0.0.1';
+  const { secrets } = localSecrets(dataDir, random);
+
+  const keys = await loadOrCreateIssuerKeys(join(dataDir, 'issuer', 'keys'), random);
+  const issuerStore = new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'));
+  const providerStore = new SqliteProviderStore(join(dataDir, 'provider', 'provider.db'));
+  const issuerLogger = logger.child({ server: 'issuer' });
+  const outbox = new OutboxWorker({ store: issuerStore, logger: issuerLogger.child({ part: 'outbox' }), clock, random, ...options.outbox });
+  const issuerDeps: IssuerDeps = {
+    store: issuerStore,
+    keys,
+    adminToken: secrets.adminToken,
+    logger: issuerLogger,
+    random,
+    clock,
+    onNotificationQueued: () => outbox.wake(),
+  };
+  const providerDeps: ProviderDeps = {
+    store: providerStore,
+    providerId: secrets.providerId,
+    issuerSecret: fromHex(secrets.providerSecret),
+    adminToken: secrets.adminToken,
+    logger: logger.child({ server: 'provider' }),
+    random,
+    clock,
+  };
+
+  const issuerListening = await listen(createIssuerApp(issuerDeps), options.issuerPort ?? 0, host);
+  const providerListening = await listen(createProviderApp(providerDeps), options.providerPort ?? 0, host);
+  const notificationUrl = `${providerListening.url}/notifications`;
+  if (await issuerStore.getProvider(secrets.providerId)) await issuerStore.setProviderNotificationUrl(secrets.providerId, notificationUrl);
+  else await registerProvider(issuerDeps, { id: secrets.providerId, name: 'cardlab demo provider', notificationUrl, hmacSecret: secrets.providerSecret });
+  outbox.start();
+
+  let closed = false;
+  return {
+    issuerUrl: issuerListening.url,
+    providerUrl: providerListening.url,
+    issuer: { deps: issuerDeps, store: issuerStore, listening: issuerListening, outbox },
+    provider: { deps: providerDeps, store: providerStore, listening: providerListening },
+    secrets,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await outbox.stop();
+      await Promise.all([issuerListening.close(), providerListening.close()]);
+      await issuerStore.close();
+      await providerStore.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { toHex } from '../../protocol/bytes.ts';
+import { buildSelect } from '../../protocol/gp/commands/index.ts';
+import { loadCard } from '../../simulator/index.ts';
+import { runLocalAgent, seramLogErrors } from './support/local-agent.ts';
+import { cardReport, cardSigns, http } from './support/world.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/cardlab.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'cardlab-serve-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Starts `cardlab serve` and resolves with its four ready lines. */
+function serve(): Promise<{ child: ChildProcess; lines: Record<string, string> }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((done, fail) => {
+    const lines: Record<string, string> = {};
+    const timer = setTimeout(() => fail(new Error('cardlab serve did not get ready in 20 s')), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /^(issuer|provider|card|service): (.+)$/.exec(line);
+      if (m) lines[m[1]!] = m[2]!;
+      if (Object.keys(lines).length === 4) {
+        clearTimeout(timer);
+        done({ child, lines });
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`cardlab serve exited with ${code}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => done(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('cardlab serve', () => {
+  it('prints its URLs, demo card and service; provisions the demo card end to end; stops cleanly; keeps its data across restarts', async () => {
+    const first = await serve();
+    const { issuer, provider, card: cardPath, service } = first.lines;
+    expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(provider).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(service).toBe('loyalty');
+    expect(statSync(cardPath!).isFile()).toBe(true);
+    expect(statSync(join(dataDir, 'issuer', 'keys', 'issuer-ca-key.json')).mode & 0o777).toBe(0o600);
+    expect((await http(provider!, '/services')).body.services.map((s: { serviceId: string }) => s.serviceId)).toEqual(['loyalty', 'echo']);
+    expect(await stop(first.child)).toBe(0);
+
+    // Second start: new ports, same data; the provider's notification URL follows it.
+    const second = await serve();
+    try {
+      const { issuer: iss, provider: prov } = second.lines;
+      expect(second.lines.card).toBe(cardPath);
+      const card = loadCard(cardPath!);
+      card.powerOn();
+      const report = cardReport(card);
+      const collated = await http(iss!, '/cards/collate', { body: report });
+      expect(collated.status).toBe(200);
+      const cin = report.cin.slice(4); // 45 L <CIN>
+      const selection = (await http(prov!, `/services/${service}/select`, { body: { cardId: cin } })).body;
+      const signed = cardSigns(card, selection.encodedRequest);
+      const install = await http(iss!, '/install-requests', {
+        body: { request: selection.encodedRequest, ...signed, providerId: selection.providerId, providerAuthorisation: selection.providerAuthorisation },
+      });
+      expect(install.status).toBe(201);
+      card.transmit(buildSelect());
+      const session = await runLocalAgent({
+        handshakeUrl: install.body.remoteManagement.handshake,
+        remoteManagementUrl: install.body.remoteManagement.remoteManagement,
+        seId: cin,
+        transmit: (c) => card.transmit(c),
+      });
+      expect(seramLogErrors(session.log)).toEqual([]);
+      expect(session.notifications).toEqual([`install/${install.body.orderId}/confirmed`]);
+      // The running outbox worker tells the provider; the service then starts.
+      let start = await http(prov!, `/services/${service}/start`, { body: { cardId: cin } });
+      for (let i = 0; i < 100 && start.status === 409; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        start = await http(prov!, `/services/${service}/start`, { body: { cardId: cin } });
+      }
+      expect(start).toMatchObject({ status: 200, body: { state: 'active' } });
+      const answers = (start.body.commands as string[]).map((c) => toHex(card.transmit(Buffer.from(c, 'hex'))));
+      expect(answers.at(-1)).toBe('0000006400019000');
+    } finally {
+      expect(await stop(second.child)).toBe(0);
+    }
+  });
+});
