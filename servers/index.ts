@@ -12,5 +12,5 @@ export { SqliteProviderStore, type ProviderStore } from './provider/store/provid
 export { startServers, type ServeOptions, type RunningServers } from './serve.ts';
 export { ensureDemoData, type DemoCard, type DemoService, type DemoData } from './demo-data.ts';
 export { listen, createLogger, HttpError, SIGNATURE_HEADER, signBody, REQUEST_AUTHORISATION_LABEL, type Listening, type HttpErrorCode } from './http/index.ts';
-export * from './seram/index.ts';
+export * from '../protocol/seram/index.ts';
 export { newId, systemClock, type Clock } from './ids.ts';

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import { ApiRouter, DEFAULT_BODY_LIMIT, errorHandler, jsonBody, notFoundHandler, requestLog } from '../http/index.ts';
-import { seramComponents } from '../seram/index.ts';
+import { seramComponents } from '../../protocol/seram/index.ts';
 import { DEFAULTS, type IssuerDeps } from './issuer-deps.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { collationRoutes } from './routes/collation-routes.ts';

@@ -1,4 +1,4 @@
-import type { SecureElement } from '../../seram/index.ts';
+import type { SecureElement } from '../../../protocol/seram/index.ts';
 import type { InstallDialogue } from './install-dialogue.ts';
 
 /** One SERAM remote-management session: the order it serves and where its dialogue with the card stands. */

@@ -10,7 +10,7 @@ import {
   type RemoteManagementOrder,
   type RemoteManagementReport,
   type SeramMessageKind,
-} from '../../seram/index.ts';
+} from '../../../protocol/seram/index.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
 import { apdusToHex, InstallDialogue, type DialogueStep } from '../remote/install-dialogue.ts';
 import { ManagementSessions, type ManagementSession } from '../remote/management-sessions.ts';
