@@ -145,6 +145,15 @@ export class Card implements CardRuntime {
     return { curve: key.curve, publicKey: key.publicKey };
   }
 
+  /**
+   * The issuer's personalisation step: stores the card certificate its CA issued for this card's key
+   * (in one transaction, charged like any object); GET DATA 7F21 then returns it.
+   */
+  installCertificate(der: Uint8Array): void {
+    if (der.length < 64 || der[0] !== 0x30) throw new Error('not a DER certificate');
+    this.store.transaction(() => this.store.write(STORE_KEY.CARD_CERTIFICATE, der));
+  }
+
   /** The machine's state value, e.g. `{ on: { lifeCycle: 'SECURED', channel: 'idle', selection: 'isd' } }`. */
   get state(): unknown {
     return this.snapshot.value;

@@ -26,6 +26,6 @@ export async function personalizeCertificate(card: Card, ca: IssuerCa, validity 
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
   });
-  card.store.transaction(() => card.store.write(STORE_KEY.CARD_CERTIFICATE, der));
+  card.installCertificate(der);
   return der;
 }

@@ -4,7 +4,7 @@ import { concat, u32 } from '../../../protocol/bytes.ts';
 import { buildGetData, buildSelect } from '../../../protocol/gp/commands/index.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
 import { createLogger, ensureDemoData, startServers, type DemoCard } from '../../../servers/index.ts';
-import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, STORE_KEY } from '../../../simulator/index.ts';
+import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID } from '../../../simulator/index.ts';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -26,7 +26,7 @@ function demoCard(dapPublicKey: Uint8Array): DemoCard {
     keys: { kvn: keys.kvn, enc: keys.enc, mac: keys.mac, dek: keys.dek },
     publicKey: key.publicKey,
     curve: key.curve,
-    installCertificate: (der) => card.store.transaction(() => card.store.write(STORE_KEY.CARD_CERTIFICATE, der)),
+    installCertificate: (der) => card.installCertificate(der),
     save: (path) => card.saveImage(path),
   };
 }

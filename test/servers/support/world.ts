@@ -17,7 +17,7 @@ import {
   type Listening,
   type ProviderDeps,
 } from '../../../servers/index.ts';
-import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, STORE_KEY, type Card, type CardProfileInput } from '../../../simulator/index.ts';
+import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, type Card, type CardProfileInput } from '../../../simulator/index.ts';
 import { runLocalAgent, type LocalAgentResult } from './local-agent.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -140,7 +140,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     'card',
   );
   // Personalisation writes the issuer's certificate into the card, where GET DATA 7F21 finds it.
-  card.store.transaction(() => card.store.write(STORE_KEY.CARD_CERTIFICATE, fromHex(registered.certificate)));
+  card.installCertificate(fromHex(registered.certificate));
 
   const cap = buildCap({ packageAid: LOYALTY_PACKAGE_AID, appletAids: [LOYALTY_APPLET_AID], codeSize: o.codeSize ?? 1024 });
   ok(await http(issuerUrl, '/admin/applications', { token: ADMIN_TOKEN, body: { providerId: PROVIDER_ID, name: 'Loyalty', cap: Buffer.from(cap).toString('base64') } }), 'application');
