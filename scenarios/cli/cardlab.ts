@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerCardNew } from './commands/card-new.ts';
 import { registerCardShell } from './commands/card-shell.ts';
+import { registerCardServe } from './commands/card-serve.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerRun } from './commands/run.ts';
 import { registerCapBuild } from './commands/cap-build.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerTerminalProvision } from './commands/terminal-provision.ts';
 
 /** Registers every cardlab command; each command file only parses its options and calls a library function. */
 export function buildProgram(): Command {
@@ -12,9 +14,11 @@ export function buildProgram(): Command {
   const card = program.command('card').description('simulated cards: create, drive');
   registerCardNew(card);
   registerCardShell(card);
+  registerCardServe(card);
   registerDemo(program);
   registerRun(program);
   registerServe(program);
+  registerTerminalProvision(program);
   const cap = program.command('cap').description('Java Card CAP files');
   registerCapBuild(cap);
   return program;

@@ -1,0 +1,116 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHex } from '../../protocol/bytes.ts';
+import { createCard } from '../../simulator/index.ts';
+import { createSimReader } from '../sim-reader.ts';
+import { toAnnotatedText, parseAnnotatedText } from './annotated-text.ts';
+import { toJsonLines, parseJsonLines } from './json-lines.ts';
+import { parseTrace } from './parse-trace.ts';
+import { diffTraces } from './trace-diff.ts';
+import { TraceParseError, type TraceEntry } from './trace-entry.ts';
+import { withTrace } from './with-trace.ts';
+
+async function recordSession(seed = 0): Promise<TraceEntry[]> {
+  const trace: TraceEntry[] = [];
+  const card = createCard({ seed });
+  const reader = withTrace(createSimReader(card), trace);
+  await reader.powerOn();
+  await reader.transmit(fromHex('00A4040000'));
+  await reader.transmit(fromHex('80CA9F7F00'));
+  await reader.reset();
+  card.onPersistentWrite(() => 'tear');
+  await reader.transmit(fromHex('8050000008112233445566778800')).catch(() => undefined);
+  await reader.powerOff();
+  return trace;
+}
+
+const ms = fc.nat({ max: 10_000_000 }).map((n) => n / 1000);
+const hexBytes = fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => Buffer.from(b).toString('hex').toUpperCase());
+// Text lines lose trailing blanks; annotations never end in one.
+const line = (min: number) => fc.stringMatching(new RegExp(`^[ -~]{${min},30}$`)).filter((l) => l === l.trimEnd() && !l.startsWith('@'));
+const note = fc.array(line(0), { minLength: 1, maxLength: 3 });
+/** A well-formed trace, step by step: exchanges (answered, or failed with an error), ATRs and events. */
+const trace: fc.Arbitrary<TraceEntry[]> = fc
+  .array(
+    fc.oneof(
+      fc.tuple(ms, ms, hexBytes, hexBytes, note).map(([t1, t2, c, r, n]): TraceEntry[] => [{ t: t1, dir: 'C', hex: c }, { t: t2, dir: 'R', hex: r, note: n }]),
+      fc.tuple(ms, ms, hexBytes, fc.constantFrom('POWER_LOSS', 'CARD_REMOVED', 'TIMEOUT'), line(1)).map(([t1, t2, c, code, m]): TraceEntry[] => [{ t: t1, dir: 'C', hex: c }, { t: t2, dir: 'EVENT', hex: '', note: ['error', code, m] }]),
+      fc.tuple(ms, hexBytes, fc.constantFrom('power-on', 'reset')).map(([t, h, k]): TraceEntry[] => [{ t, dir: 'ATR', hex: h, note: [k] }]),
+      fc.tuple(ms, fc.constantFrom('power-off', 'card-removed', 'card-inserted')).map(([t, k]): TraceEntry[] => [{ t, dir: 'EVENT', hex: '', note: [k] }]),
+    ),
+    { maxLength: 12 },
+  )
+  .map((steps) => steps.flat());
+
+describe('APDU trace', () => {
+  it('records ATR, each exchange with its annotation, errors and power-off, with rising timestamps', async () => {
+    const trace = await recordSession();
+    expect(trace.map((e) => e.dir)).toEqual(['ATR', 'C', 'R', 'C', 'R', 'ATR', 'C', 'EVENT', 'EVENT']);
+    expect(trace[0]!.note).toEqual(['power-on']);
+    expect(trace[2]!.hex).toMatch(/^6F41.*9000$/);
+    expect(trace[2]!.note![0]).toMatch(/^SELECT/);
+    expect(trace[2]!.note!.join('\n')).toMatch(/9000 success/);
+    expect(trace[5]!.note).toEqual(['reset']);
+    expect(trace[7]!.note!.slice(0, 2)).toEqual(['error', 'POWER_LOSS']);
+    expect(trace[8]!.note).toEqual(['power-off']);
+    for (let i = 1; i < trace.length; i++) expect(trace[i]!.t).toBeGreaterThanOrEqual(trace[i - 1]!.t);
+  });
+
+  it('writes the annotated text in the golden-transcript format (>>, #, <<, @atr, @reset)', async () => {
+    const text = toAnnotatedText(await recordSession(), { timestamps: false });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('@atr 3B 8C 80 01 63 61 72 64 6C 61 62 20 47 50 32 33 40');
+    expect(lines[1]).toBe('>> 00 A4 04 00 00');
+    expect(lines[2]).toMatch(/^# SELECT/);
+    expect(lines.find((l) => l.startsWith('<< 6F 41'))).toMatch(/90 00$/);
+    expect(text).toMatch(/\n@reset\n@atr 3B/);
+    expect(text).toMatch(/>> 80 50 00 00 08 11 22 33 44 55 66 77 88 00\n# .*lost power.*\n<< POWER_LOSS\n# @event power-off\n$/);
+  });
+
+  it('reads back what it wrote, in both formats, timestamps included', async () => {
+    const trace = await recordSession();
+    expect(parseAnnotatedText(toAnnotatedText(trace))).toEqual(trace);
+    expect(parseJsonLines(toJsonLines(trace))).toEqual(trace);
+    expect(parseTrace(toJsonLines(trace))).toEqual(trace);
+    expect(parseTrace(toAnnotatedText(trace))).toEqual(trace);
+  });
+
+  it('round-trips any trace through JSON lines and through text (property)', () => {
+    fc.assert(
+      fc.property(trace, (entries) => {
+        expect(parseJsonLines(toJsonLines(entries))).toEqual(entries);
+        expect(parseAnnotatedText(toAnnotatedText(entries))).toEqual(entries);
+      }),
+    );
+  });
+
+  it('reads every golden transcript of the project as a trace', () => {
+    const dir = join(import.meta.dirname, '../../test/fixtures/transcripts');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.apdu'))) {
+      const entries = parseAnnotatedText(readFileSync(join(dir, f), 'utf8'));
+      expect(entries.filter((e) => e.dir === 'C').length, f).toBeGreaterThan(0);
+    }
+  });
+
+  it('names the line of a malformed trace', () => {
+    expect(() => parseJsonLines('{"t":0,"dir":"C","hex":"00A4"}\n{"t":0,"dir":"X","hex":""}\n')).toThrow(/line 2: "dir"/);
+    expect(() => parseAnnotatedText('>> 00 A4\n>> 00 A4\n')).toThrow(TraceParseError);
+    expect(() => parseAnnotatedText('<< 90 00\n')).toThrow(/line 1: a response without a command/);
+  });
+
+  it('finds the first differing APDU and shows both exchanges annotated, ignoring timestamps', async () => {
+    const a = await recordSession(0);
+    const b = await recordSession(0);
+    expect(diffTraces(a, b, { ignoreTimestamps: true })).toBeUndefined();
+    const c = await recordSession(1); // another seed: another CPLC serial number
+    const d = diffTraces(a, c, { ignoreTimestamps: true })!;
+    expect(d.apdu).toBe(1);
+    expect(d.message).toMatch(/^traces part at APDU #2 \(entry 5, the response\)/);
+    expect(d.message).toMatch(/expected:\n {2}>> 80 CA 9F 7F 00\n {2}# GET DATA/);
+    expect(d.message).toMatch(/got:\n {2}>> 80 CA 9F 7F 00\n/);
+    expect(d.expected.map((e) => e.dir)).toEqual(['C', 'R']);
+    expect(diffTraces(a, a.slice(0, 3))!.message).toMatch(/the second trace ends/);
+  });
+});

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { provision } from '../../../terminal/index.ts';
+import { toAnnotatedText, toJsonLines, type TraceEntry } from '../../../reader-bridge/index.ts';
+import { openReader } from '../../open-reader.ts';
+
+/**
+ * `cardlab terminal provision --reader … --issuer URL --provider URL --service ID [--card F] [--trace F] [--json]`:
+ * the seed's flow S1–S16; one progress line per step, or a JSON result. Exit 0 only when completed.
+ */
+export function registerTerminalProvision(program: Command): void {
+  const terminal = program.command('terminal').description("the cardholder's terminal");
+  terminal
+    .command('provision')
+    .description('run S1–S16: collate the card, select the service, have the card sign, relay the install, start the service')
+    .requiredOption('--reader <reader>', 'sim, vpcd, pcsc[:NAME] or replay:FILE')
+    .option('--card <file>', 'card image for --reader sim (saved back afterwards)')
+    .option('--seed <seed>', "seed of the simulated card's random source", '0')
+    .requiredOption('--issuer <url>', 'issuer server URL')
+    .requiredOption('--provider <url>', 'provider server URL')
+    .requiredOption('--service <id>', 'service to provision')
+    .option('--trace <file>', 'write the card-side APDU trace (.jsonl: JSON lines; otherwise annotated text)')
+    .option('--json', 'print the result as JSON instead of progress lines')
+    .action(async (o: { reader: string; card?: string; seed: string; issuer: string; provider: string; service: string; trace?: string; json?: boolean }) => {
+      const { reader, card, cardFile } = await openReader(o.reader, { card: o.card, seed: o.seed });
+      const trace: TraceEntry[] = [];
+      try {
+        const result = await provision({
+          reader,
+          issuerUrl: o.issuer,
+          providerUrl: o.provider,
+          serviceId: o.service,
+          trace,
+          onProgress: o.json ? undefined : (p) => process.stdout.write(`${p.step.padEnd(3)} ${p.status === 'done' ? 'ok  ' : p.status === 'skipped' ? 'skip' : 'FAIL'} ${p.title}: ${p.detail}\n`),
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else process.stdout.write(result.outcome === 'completed' ? 'provisioning completed\n' : `provisioning failed at ${result.error!.step}: ${result.error!.code}${result.error!.serverCode ? ` (${result.error!.serverCode})` : ''}\n`);
+        process.exitCode = result.outcome === 'completed' ? 0 : 1;
+      } finally {
+        if (o.trace) writeFileSync(o.trace, o.trace.endsWith('.jsonl') ? toJsonLines(trace) : toAnnotatedText(trace));
+        if (card && cardFile) {
+          card.powerOff();
+          card.saveImage(cardFile);
+        }
+        await reader.close();
+      }
+    });
+}

@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createPcscReader, createReplayReader, createSimReader, VPCD_READER_NAME, type Reader } from '../reader-bridge/index.ts';
+import { loadCard, type Card } from '../simulator/index.ts';
+
+export class ReaderSpecError extends Error {
+  override readonly name = 'ReaderSpecError';
+}
+
+/**
+ * A Reader from its spec: `sim` (the card image given, in process), `vpcd` (whatever card pcscd shows in
+ * `Virtual PCD 00 00` — e.g. one served by `cardlab card serve --vpcd`), `pcsc[:NAME]` (a real reader,
+ * the first one or the one whose name starts with NAME), `replay:FILE` (a recorded trace).
+ */
+export async function openReader(spec: string, options: { card?: string; seed?: string } = {}): Promise<{ reader: Reader; card?: Card; cardFile?: string }> {
+  if (spec === 'sim') {
+    if (!options.card) throw new ReaderSpecError('--reader sim needs --card <card image> (make one with `cardlab card new`)');
+    const cardFile = resolve(options.card);
+    const card = loadCard(cardFile, { seed: options.seed ?? '0' });
+    return { reader: createSimReader(card), card, cardFile };
+  }
+  if (spec === 'vpcd') return { reader: await createPcscReader({ reader: VPCD_READER_NAME }) };
+  if (spec === 'pcsc' || spec.startsWith('pcsc:')) {
+    const name = spec.slice(5);
+    return { reader: await createPcscReader(name ? { reader: name } : {}) };
+  }
+  if (spec.startsWith('replay:')) return { reader: createReplayReader(readFileSync(resolve(spec.slice(7)), 'utf8')) };
+  throw new ReaderSpecError(`unknown reader '${spec}': use sim, vpcd, pcsc[:NAME] or replay:FILE`);
+}
