@@ -1,21 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createPcscReader, createReplayReader, createSimReader, type Reader, type SimReader } from '../reader-bridge/index.ts';
 import type { Card } from '../simulator/index.ts';
-import type { CardPort } from './run-context.ts';
 import { StepFailure } from './run-context.ts';
 
 /**
- * The card port for a reader spec. `sim` drives the simulated card in process; the other readers come
- * from reader-bridge (vpcd, pcsc:NAME, replay:FILE).
+ * The reader a scenario talks through: `sim` (the scenario's card in process), `pcsc:NAME` (a real
+ * reader), `replay:FILE` (a recorded trace); `vpcd` is served by the vpcd environment.
  */
-export async function openPort(reader: string, card: Card, _dir: string): Promise<CardPort> {
-  if (reader === 'sim') {
-    return {
-      name: 'sim',
-      powerOn: async () => card.powerOn(),
-      powerOff: async () => card.powerOff(),
-      reset: async () => card.reset(),
-      transmit: async (c) => card.transmit(c),
-      close: async () => {},
-    };
-  }
-  throw new StepFailure(`reader ${reader} is not available in this build`);
+export async function openScenarioReader(spec: string, card: Card, dir: string): Promise<Reader | SimReader> {
+  if (spec === 'sim') return createSimReader(card);
+  if (spec.startsWith('pcsc')) return createPcscReader(spec.length > 5 ? { reader: spec.slice(5) } : {});
+  if (spec.startsWith('replay:')) return createReplayReader(readFileSync(resolve(dir, spec.slice(7)), 'utf8'));
+  throw new StepFailure(`reader ${spec} is not available here`);
 }

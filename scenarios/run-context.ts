@@ -1,26 +1,14 @@
 import type { Scp03HostSession } from '../protocol/gp/scp03/index.ts';
 import type { EcKeyPair } from '../protocol/crypto/index.ts';
 import type { Card } from '../simulator/index.ts';
+import type { Reader } from '../reader-bridge/index.ts';
 import type { Scenario, Step } from './scenario.ts';
 
-/** One exchange or event of the card-side trace (the reader-bridge trace entry shape). */
-export interface TraceEntry {
-  /** Milliseconds since the scenario started. */
-  t: number;
-  dir: 'C' | 'R' | 'ATR' | 'EVENT';
-  hex: string;
-  note?: string[];
-}
+export type { TraceEntry } from '../reader-bridge/index.ts';
+import type { TraceEntry } from '../reader-bridge/index.ts';
 
-/** The card port a scenario drives: a Reader (reader-bridge) or the in-process card. */
-export interface CardPort {
-  readonly name: string;
-  powerOn(): Promise<Uint8Array>;
-  powerOff(): Promise<void>;
-  reset(): Promise<Uint8Array>;
-  transmit(command: Uint8Array): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
+/** The reader a scenario drives (with the scenario's faults and trace applied). */
+export type CardPort = Reader & { reinsert(): void };
 
 /** Why a step failed, in the user's terms. */
 export class StepFailure extends Error {

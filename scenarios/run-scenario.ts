@@ -10,7 +10,9 @@ import { NoResponse, StepFailure, type CardPort, type RunContext, type StepRunne
 import { apduStep, authenticateStep, selectStep, loadStep, installStep, deleteStep, getStatusStep, powerCycleStep, resetStep } from './steps/card-steps.ts';
 import { assertStep } from './steps/assert-step.ts';
 import { applyCardFault, newCardFaultState, type CardFaultState } from './faults/card-faults.ts';
-import { openPort } from './card-port.ts';
+import { openScenarioReader } from './card-port.ts';
+import { withCardFaults } from './faults/faulty-reader.ts';
+import { ReaderError, withTrace } from '../reader-bridge/index.ts';
 
 export interface StepResult {
   index: number;
@@ -48,6 +50,8 @@ export interface RunOptions {
 
 /** What a run environment adds: step runners for server/terminal steps and setup/teardown. */
 export interface ScenarioEnvironment {
+  /** Called before the card is made: an environment with an issuer gives the card the issuer's DAP key. */
+  prepare?(scenario: Scenario, seed: number): Promise<{ dapPublicKey: Uint8Array } | undefined>;
   setup(ctx: RunContext): Promise<void>;
   steps: Partial<Record<StepKind, StepRunner>>;
 }
@@ -106,9 +110,12 @@ export async function runScenario(source: string | Scenario, options: RunOptions
   let hostSeeds = 0;
   let ctx: RunContext | undefined;
   try {
-    const card = buildCard(scenario, seed, dapKey.publicKey);
-    const port: CardPort = await openPort(options.reader ?? scenario.reader ?? 'sim', card, scenario.dir ?? process.cwd());
+    const prepared = options.environment?.prepare ? await options.environment.prepare(scenario, seed) : undefined;
+    const card = buildCard(scenario, seed, prepared?.dapPublicKey ?? dapKey.publicKey);
     const trace: TraceEntry[] = result.trace;
+    const raw = await openScenarioReader(options.reader ?? scenario.reader ?? 'sim', card, scenario.dir ?? process.cwd());
+    const faultPort = withCardFaults(raw, faults);
+    const port: CardPort = Object.assign(withTrace(faultPort, trace), { reinsert: () => faultPort.reinsert() });
     const c: RunContext = {
       scenario,
       seed,
@@ -124,39 +131,21 @@ export async function runScenario(source: string | Scenario, options: RunOptions
       cleanups: [() => port.close()],
       send: async (command, opts = {}) => {
         const wire = opts.secure && c.session ? c.session.wrap(command) : command;
-        if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
-        trace.push({ t: Date.now() - started, dir: 'C', hex: toHex(wire) });
-        const lose = (why: string): never => {
-          c.session = undefined;
-          trace.push({ t: Date.now() - started, dir: 'EVENT', hex: '', note: [why] });
-          throw new NoResponse(why);
-        };
-        if (faults.removed) lose('the card is out of the reader');
-        if (faults.tearAtApdu !== undefined && --faults.tearAtApdu === 0) {
-          faults.tearAtApdu = undefined;
-          card.powerOff();
-          lose('power lost before the card answered (fault tearAtApdu)');
-        }
-        if (faults.removeAtApdu !== undefined && --faults.removeAtApdu === 0) {
-          faults.removeAtApdu = undefined;
-          faults.removed = true;
-          card.powerOff();
-          lose('card removed from the reader (fault removeCardAtApdu)');
-        }
         let response: Uint8Array;
         try {
           response = await port.transmit(wire);
         } catch (err) {
-          if (err instanceof CardError || (err as { code?: string }).code === 'POWER_LOSS' || (err as { code?: string }).code === 'CARD_REMOVED') lose((err as Error).message);
+          if (err instanceof ReaderError && ['POWER_LOSS', 'CARD_REMOVED', 'NO_CARD'].includes(err.code)) {
+            c.session = undefined;
+            throw new NoResponse(err.message);
+          }
           throw err;
         }
-        trace.push({ t: Date.now() - started, dir: 'R', hex: toHex(response), note: annotate(wire, response) });
         return opts.secure && c.session ? c.session.unwrap(response) : response;
       },
     };
     ctx = c;
-    const atr = await port.powerOn();
-    trace.push({ t: Date.now() - started, dir: 'ATR', hex: toHex(atr) });
+    await port.powerOn();
     if (options.environment) await options.environment.setup(c);
     const runners = { ...CARD_STEPS, ...(options.environment?.steps ?? {}) };
     runners.fault = async (cx, step) => {
@@ -171,7 +160,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
       return parts.filter(Boolean).join(', ');
     };
     runners.powerCycle = async (cx, step, i) => {
-      faults.removed = false;
+      cx.port.reinsert();
       return powerCycleStep(cx, step, i);
     };
 

@@ -153,12 +153,10 @@ export const getStatusStep: StepRunner = async (ctx, step) => {
 export const powerCycleStep: StepRunner = async (ctx) => {
   ctx.session = undefined;
   await ctx.port.powerOff();
-  const atr = await ctx.port.powerOn();
-  ctx.trace.push({ t: Date.now() - ctx.startedAt, dir: 'ATR', hex: toHex(atr) });
+  await ctx.port.powerOn();
 };
 
 export const resetStep: StepRunner = async (ctx) => {
   ctx.session = undefined;
-  const atr = await ctx.port.reset();
-  ctx.trace.push({ t: Date.now() - ctx.startedAt, dir: 'ATR', hex: toHex(atr) });
+  await ctx.port.reset();
 };

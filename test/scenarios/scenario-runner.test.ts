@@ -7,7 +7,7 @@ import { runScenario } from '../../scenarios/run-scenario.ts';
 import { loadScenario, parseScenario } from '../../scenarios/load-scenario.ts';
 import { ScenarioError } from '../../scenarios/scenario-error.ts';
 import { toJunitXml } from '../../scenarios/reporters/junit-reporter.ts';
-import { traceToText } from '../../scenarios/reporters/trace-files.ts';
+import { toAnnotatedText } from '../../reader-bridge/index.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'scenarios');
 const SUITE = join(import.meta.dirname, '..', '..', 'scenarios', 'suite');
@@ -87,8 +87,8 @@ describe('scenario runner', () => {
 
   it('writes the trace in the golden-transcript format', async () => {
     const r = await runScenario(join(FIXTURES, 'broken-expectation.yaml'));
-    const text = traceToText(r.trace);
-    expect(text).toMatch(/^@atr 3B 8C/);
+    const text = toAnnotatedText(r.trace);
+    expect(text).toMatch(/@atr 3B 8C/);
     expect(text).toContain('>> 80 CA 00 EE 00\n# GET DATA');
     expect(text).toContain('<< 6A 88');
   });
