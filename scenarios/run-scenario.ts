@@ -53,6 +53,8 @@ export interface ScenarioEnvironment {
   /** Called before the card is made: an environment with an issuer gives the card the issuer's DAP key. */
   prepare?(scenario: Scenario, seed: number): Promise<{ dapPublicKey: Uint8Array } | undefined>;
   setup(ctx: RunContext): Promise<void>;
+  /** Releases what prepare/setup started (servers, interceptors); called once the scenario ended, whatever happened. */
+  dispose?(): Promise<void>;
   steps: Partial<Record<StepKind, StepRunner>>;
 }
 
@@ -192,7 +194,8 @@ export async function runScenario(source: string | Scenario, options: RunOptions
     result.status = 'error';
     result.failure = { message: err instanceof ScenarioError ? err.message : `could not run: ${(err as Error).message}` };
   } finally {
-    for (const cleanup of (ctx?.cleanups ?? []).reverse()) {
+    const cleanups = [...(ctx?.cleanups ?? []), ...(options.environment?.dispose ? [() => options.environment!.dispose!()] : [])];
+    for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();
       } catch {

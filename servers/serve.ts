@@ -22,8 +22,10 @@ export interface ServeOptions {
   logger?: Logger;
   random?: RandomSource;
   clock?: Clock;
-  /** Outbox retry timing (tests shorten it). */
-  outbox?: { baseDelayMs?: number; pollMs?: number };
+  /** The provider's own random source (default: `random`); separate streams keep seeded runs reproducible. */
+  providerRandom?: RandomSource;
+  /** Outbox retry timing (tests shorten it), and its own random source and clock if given. */
+  outbox?: { baseDelayMs?: number; pollMs?: number; random?: RandomSource; clock?: Clock };
 }
 
 /** Both servers running on one data directory. */
@@ -75,7 +77,14 @@ export async function startServers(options: ServeOptions): Promise<RunningServer
   const issuerStore = new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'));
   const providerStore = new SqliteProviderStore(join(dataDir, 'provider', 'provider.db'));
   const issuerLogger = logger.child({ server: 'issuer' });
-  const outbox = new OutboxWorker({ store: issuerStore, logger: issuerLogger.child({ part: 'outbox' }), clock, random, ...options.outbox });
+  const outbox = new OutboxWorker({
+    store: issuerStore,
+    logger: issuerLogger.child({ part: 'outbox' }),
+    clock: options.outbox?.clock ?? clock,
+    random: options.outbox?.random ?? random,
+    ...(options.outbox?.baseDelayMs !== undefined ? { baseDelayMs: options.outbox.baseDelayMs } : {}),
+    ...(options.outbox?.pollMs !== undefined ? { pollMs: options.outbox.pollMs } : {}),
+  });
   const issuerDeps: IssuerDeps = {
     store: issuerStore,
     keys,
@@ -91,7 +100,7 @@ export async function startServers(options: ServeOptions): Promise<RunningServer
     issuerSecret: fromHex(secrets.providerSecret),
     adminToken: secrets.adminToken,
     logger: logger.child({ server: 'provider' }),
-    random,
+    random: options.providerRandom ?? random,
     clock,
   };
 

@@ -20,7 +20,12 @@ export interface ProvisionOptions {
   trace?: TraceSink;
   /** One call per finished step (the CLI prints them). */
   onProgress?: (p: StepProgress) => void;
+  /** Run the flow up to and including this step only (a scenario's single S-step). */
+  stopAfter?: ProvisionStep;
 }
+
+/** Thrown inside the flow when `stopAfter` is reached: the run so far counts as completed. */
+class StopHere extends Error {}
 
 export interface StepProgress {
   step: ProvisionStep;
@@ -81,6 +86,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
     result.steps.push(p);
     options.onProgress?.(p);
     t0 = Date.now();
+    if (step === options.stopAfter) throw new StopHere();
   };
   const issuer = (path: string) => `${options.issuerUrl.replace(/\/$/, '')}${path}`;
   const provider = (path: string) => `${options.providerUrl.replace(/\/$/, '')}${path}`;
@@ -216,6 +222,10 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
     done('S16', `service ${start.body?.state ?? 'active'}${commands.length ? `; ${commands.length} command(s) sent to the card` : ''}`);
     result.outcome = 'completed';
   } catch (err) {
+    if (err instanceof StopHere) {
+      result.outcome = 'completed';
+      return result;
+    }
     if (!(err instanceof TerminalError)) throw err;
     result.error = { step: err.step, code: err.code, message: err.message, ...err.detail };
     const p: StepProgress = { step: err.step, title: TITLES[err.step], status: 'failed', detail: err.message, ms: Date.now() - t0 };

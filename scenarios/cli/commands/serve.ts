@@ -1,10 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { concat, u32 } from '../../../protocol/bytes.ts';
-import { buildGetData, buildSelect } from '../../../protocol/gp/commands/index.ts';
+import { buildGetData } from '../../../protocol/gp/commands/index.ts';
+import { demoServices } from '../../env/demo-services.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
 import { createLogger, ensureDemoData, startServers, type DemoCard } from '../../../servers/index.ts';
-import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID } from '../../../simulator/index.ts';
+import { createCard } from '../../../simulator/index.ts';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -31,8 +31,6 @@ function demoCard(dapPublicKey: Uint8Array): DemoCard {
   };
 }
 
-const credit = (amount: number) => concat(Uint8Array.of(0x80, 0x52, 0x00, 0x00, 0x04), u32(amount), Uint8Array.of(0x06));
-
 /**
  * `cardlab serve [--issuer-port N] [--provider-port N] [--data-dir DIR]`: the issuer and provider
  * servers on one data directory, with demo data on first start; prints `issuer: <url>`,
@@ -53,26 +51,7 @@ export function registerServe(program: Command): void {
       const servers = await startServers({ dataDir, issuerPort: opts.issuerPort, providerPort: opts.providerPort, logger });
       const demo = await ensureDemoData(servers, dataDir, {
         card: demoCard,
-        services: [
-          {
-            id: 'loyalty',
-            name: 'Loyalty points',
-            description: 'A loyalty purse credited with 100 points at start',
-            packageAid: LOYALTY_PACKAGE_AID,
-            appletAid: LOYALTY_APPLET_AID,
-            codeSize: 2048,
-            startCommands: [buildSelect(LOYALTY_APPLET_AID), credit(100)],
-          },
-          {
-            id: 'echo',
-            name: 'Echo',
-            description: 'An applet that answers what it is sent',
-            packageAid: ECHO_PACKAGE_AID,
-            appletAid: ECHO_APPLET_AID,
-            codeSize: 512,
-            startCommands: [buildSelect(ECHO_APPLET_AID)],
-          },
-        ],
+        services: demoServices(),
       });
       process.stdout.write(`issuer: ${servers.issuerUrl}\nprovider: ${servers.providerUrl}\ncard: ${demo.cardPath}\nservice: ${demo.serviceIds[0]}\n`);
       await new Promise<void>((done) => {

@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seededRandom } from '../../protocol/crypto/index.ts';
+import { buildGetData } from '../../protocol/gp/commands/index.ts';
+import { parseSingleTlv } from '../../protocol/tlv/index.ts';
+import { createLogger, ensureDemoData, startServers, type RunningServers } from '../../servers/index.ts';
+import { provision, type ProvisionStep } from '../../terminal/index.ts';
+import type { RunContext, StepRunner } from '../run-context.ts';
+import { StepFailure } from '../run-context.ts';
+import type { ScenarioEnvironment } from '../run-scenario.ts';
+import type { Scenario, Step } from '../scenario.ts';
+import { demoServices } from './demo-services.ts';
+import { networkFaults, type NetworkFaults } from './network-faults.ts';
+import { serverAssertions } from './server-assertions.ts';
+
+/** Scenario time starts here, whatever the wall clock says: what the servers sign is reproducible. */
+const SCENARIO_EPOCH = Date.parse('2026-06-01T00:00:00Z');
+
+/** Does the scenario need the issuer and the provider? */
+export function needsServers(s: Scenario): boolean {
+  if (s.servers === 'none') return false;
+  if (s.servers !== undefined) return true;
+  return s.steps.some(
+    (st: Step) =>
+      st.provision !== undefined ||
+      st.terminal !== undefined ||
+      st.restart !== undefined ||
+      (typeof st.wait === 'object') ||
+      st.assert?.issuer !== undefined ||
+      st.assert?.provider !== undefined ||
+      st.assert?.outbox !== undefined ||
+      st.fault?.network !== undefined ||
+      st.fault?.notificationFailures !== undefined,
+  );
+}
+
+interface World {
+  servers: RunningServers;
+  dataDir: string;
+  seed: number;
+  restarts: number;
+  t0: number;
+  faults: NetworkFaults;
+}
+
+async function start(w: Omit<World, 'servers'> & { servers?: RunningServers }): Promise<RunningServers> {
+  const tag = `${w.seed}:${w.restarts}`;
+  // Servers' own time: whole minutes from the scenario epoch (what they sign is reproducible); the
+  // outbox keeps real elapsed time so its retries and backoff run.
+  const coarse = () => SCENARIO_EPOCH + Math.floor((Date.now() - w.t0) / 60_000) * 60_000;
+  return startServers({
+    dataDir: w.dataDir,
+    logger: createLogger({ name: 'scenario', level: 'silent' }),
+    random: seededRandom(`cardlab-issuer:${tag}`),
+    providerRandom: seededRandom(`cardlab-provider:${tag}`),
+    clock: coarse,
+    outbox: { baseDelayMs: 50, pollMs: 25, random: seededRandom(`cardlab-outbox:${tag}`), clock: () => SCENARIO_EPOCH + (Date.now() - w.t0) },
+  });
+}
+
+/**
+ * The embedded environment: an issuer and a provider on loopback port 0 with their databases in a
+ * temporary folder (so a restart keeps them), the scenario's card registered with the issuer (its
+ * certificate personalised), the demo services (`loyalty`, `echo`) offered, the terminal driving S1–S16
+ * through the scenario's reader, network faults on the global fetch (msw), and server assertions.
+ */
+export function createEmbeddedEnvironment(): ScenarioEnvironment {
+  let world: World | undefined;
+
+  const need = (ctx: RunContext): World => {
+    if (!world) throw new StepFailure('this step needs servers, and the scenario has `servers: none`');
+    return world;
+  };
+
+  const runTerminal = async (ctx: RunContext, step: Step, serviceId: string, stopAfter?: ProvisionStep): Promise<string> => {
+    const w = need(ctx);
+    ctx.session = undefined;
+    const result = await provision({
+      reader: ctx.port,
+      issuerUrl: w.servers.issuerUrl,
+      providerUrl: w.servers.providerUrl,
+      serviceId,
+      http: { attempts: 3, timeoutMs: 5000 },
+      notificationTimeoutMs: 10_000,
+      ...(stopAfter ? { stopAfter } : {}),
+    });
+    const expectOutcome = step.expect?.outcome ?? 'completed';
+    const summary = result.outcome === 'completed' ? `completed${stopAfter ? ` up to ${stopAfter}` : ''}` : `failed at ${result.error!.step}: ${result.error!.code}${result.error!.serverCode ? ` (${result.error!.serverCode})` : ''} — ${result.error!.message}`;
+    if (result.outcome !== expectOutcome) throw new StepFailure(`the terminal ${summary}; expected ${expectOutcome}`);
+    if (step.expect?.failedStep && result.error?.step !== step.expect.failedStep) throw new StepFailure(`the terminal ${summary}; expected it to fail at ${step.expect.failedStep}`);
+    if (step.expect?.code && result.error?.code !== step.expect.code && result.error?.serverCode !== step.expect.code) {
+      throw new StepFailure(`the terminal ${summary}; expected the code ${step.expect.code}`);
+    }
+    return summary;
+  };
+
+  const steps: ScenarioEnvironment['steps'] = {
+    provision: (ctx, step) => runTerminal(ctx, step, step.provision!.service),
+    terminal: (ctx, step) => runTerminal(ctx, step, step.terminal!.service ?? 'loyalty', step.terminal!.step as ProvisionStep),
+    restart: async (ctx, step) => {
+      const w = need(ctx);
+      await w.servers.close();
+      w.restarts++;
+      w.servers = await start(w);
+      return `${step.restart} restarted (with its database): issuer ${w.servers.issuerUrl}, provider ${w.servers.providerUrl}`;
+    },
+    wait: async (ctx, step) => {
+      if (typeof step.wait === 'number') {
+        await new Promise((r) => setTimeout(r, step.wait as number));
+        return;
+      }
+      const w = need(ctx);
+      const deadline = Date.now() + (step.wait!.timeoutMs ?? 10_000);
+      for (;;) {
+        const rows = w.servers.issuer.store.db.all<{ delivered_at: number | null }>('SELECT delivered_at FROM outbox');
+        if (rows.length > 0 && rows.every((r) => r.delivered_at !== null)) return `${rows.length} notification(s) delivered`;
+        if (Date.now() > deadline) throw new StepFailure(`after ${step.wait!.timeoutMs ?? 10_000} ms, ${rows.filter((r) => r.delivered_at === null).length} of ${rows.length} notification(s) are still undelivered`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+
+  return {
+    async prepare(scenario, seed) {
+      world = undefined;
+      if (!needsServers(scenario)) return undefined;
+      if (typeof scenario.servers === 'object') throw new StepFailure('running against external servers needs their card registration; use servers: embedded');
+      const dataDir = mkdtempSync(join(tmpdir(), 'cardlab-scenario-'));
+      const partial = { dataDir, seed, restarts: 0, t0: Date.now(), faults: undefined as unknown as NetworkFaults };
+      const servers = await start(partial);
+      world = { ...partial, servers, faults: networkFaults(() => world!.servers) };
+      return { dapPublicKey: servers.issuer.deps.keys.dap.publicKey };
+    },
+    async setup(ctx) {
+      if (!world) return;
+      const w = world;
+      const card = ctx.card;
+      if (!card) throw new StepFailure('the embedded servers register the simulated card; this reader has none');
+      const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).subarray(0, -2)).value;
+      const keys = card.profile.keys[0]!;
+      await ensureDemoData(w.servers, w.dataDir, {
+        card: () => ({
+          iin: value(0x42),
+          cin: value(0x45),
+          icSerial: value(0x9f7f).subarray(12, 16),
+          keys: { kvn: keys.kvn, enc: keys.enc, mac: keys.mac, dek: keys.dek },
+          publicKey: card.signingKey().publicKey,
+          curve: card.signingKey().curve,
+          installCertificate: (der) => card.installCertificate(der),
+          save: () => undefined,
+        }),
+        services: demoServices(),
+      });
+      // Registration read the card directly; the scenario starts from a freshly powered card.
+      await ctx.port.powerOn();
+      ctx.initialFree = card.store.freeBytes();
+      ctx.env['fault.network'] = (async (_cx, step) => w.faults.apply(step.fault!)) satisfies StepRunner;
+      Object.assign(ctx.env, serverAssertions(() => w.servers, card));
+    },
+    async dispose() {
+      const w = world;
+      world = undefined;
+      if (!w) return;
+      w.faults.close();
+      await w.servers.close();
+      rmSync(w.dataDir, { recursive: true, force: true });
+    },
+    steps,
+  };
+}
