@@ -21,6 +21,7 @@ export interface FaultSpec {
   tearAtWrite?: number;
   tearAtApdu?: number;
   forceSw?: { match: string; sw: string; times?: number };
+  tamperResponse?: { match: string; byte?: number };
   latencyMs?: number;
   removeCardAtApdu?: number;
   network?: { target: 'issuer' | 'provider'; path?: string; kind?: 'error' | 'delay' | 'drop-response' | 'status'; status?: number; delayMs?: number; times?: number };

@@ -79,5 +79,28 @@ export function applyCardFault(card: Card | undefined, state: CardFaultState, fa
     });
     done.push(`status word ${fault.forceSw.sw} forced on ${fault.forceSw.match}…${fault.forceSw.times ? ` (${fault.forceSw.times}×)` : ''}`);
   }
+  if (fault.tamperResponse) {
+    const c = needCard('tamperResponse');
+    const prefix = fromHex(fault.tamperResponse.match);
+    let armed = true;
+    c.use({
+      name: `tamper the response to ${toHex(prefix)}`,
+      once: true,
+      match: (apdu) => {
+        const header = Uint8Array.of(apdu.cla, apdu.ins, apdu.p1, apdu.p2, ...apdu.data);
+        return armed && prefix.every((b, i) => header[i] === b);
+      },
+      handle: (_ctx, next) => {
+        armed = false;
+        const r = next();
+        if (r.data.length === 0) return r;
+        const data = Uint8Array.from(r.data);
+        const i = Math.min(fault.tamperResponse!.byte ?? data.length - 1, data.length - 1);
+        data[i]! ^= 0x01;
+        return { data, sw: r.sw };
+      },
+    });
+    done.push(`the response to ${fault.tamperResponse.match}… gets one byte altered`);
+  }
   return done.join(', ');
 }

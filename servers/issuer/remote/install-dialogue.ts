@@ -2,7 +2,7 @@ import { parseResponseApdu, swHex, swMeaning, SW } from '../../../protocol/apdu/
 import { equalBytes, toHex } from '../../../protocol/bytes.ts';
 import type { EcCurve, RandomSource } from '../../../protocol/crypto/index.ts';
 import { buildLoadFile } from '../../../protocol/cap/index.ts';
-import { buildGetData, buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../../protocol/gp/commands/index.ts';
+import { buildDelete, buildGetData, buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../../protocol/gp/commands/index.ts';
 import { parseCardResources, parseConfirmation, RECEIPT_CONTEXT, type CardResources, type Confirmation } from '../../../protocol/gp/data/index.ts';
 import { verifyReceipt } from '../../../protocol/gp/receipt.ts';
 import { Scp03Error, Scp03HostSession } from '../../../protocol/gp/scp03/index.ts';
@@ -63,7 +63,8 @@ type Stage = 'new' | 'authenticating' | 'installing' | 'done';
  * The card side of remote management as the issuer scripts it (GPCS 9.3.5, 11.5, 11.6; AMD-D 7.1),
  * three SERAM exchanges long:
  * 1. SELECT the ISD, INITIALIZE UPDATE;
- * 2. EXTERNAL AUTHENTICATE, then under secure messaging INSTALL [for load] with the LFDB hash and
+ * 2. EXTERNAL AUTHENTICATE, then under secure messaging DELETE of any leftovers of an interrupted
+ *    earlier attempt (6A88 when none), INSTALL [for load] with the LFDB hash and
  *    memory needed, the LOAD blocks of the Load File (DAP block E2 for the ISD, then C4 LFDB),
  *    INSTALL [for install and make selectable], and GET DATA FF21 for the free memory after it.
  * 3. The responses decide: delivered when the card accepted every command; confirmed when the
@@ -130,6 +131,9 @@ export class InstallDialogue {
     const loads = buildLoadCommands(loadFile, this.options.blockSize ?? 239);
     this.#loadBlocks = loads.length;
     const plain = [
+      // Restarting an interrupted order: whatever an earlier attempt left under this package AID (a load
+      // whose install was cut by a power loss) goes first; 6A88 means there was nothing to remove.
+      buildDelete(p.loadFileAid, { related: true }),
       buildInstallForLoad({ loadFileAid: p.loadFileAid, sdAid: p.isdAid, lfdbHash: p.lfdbHash, loadParameters: { nonVolatileCode: p.memoryNeeded } }),
       ...loads,
       buildInstallForInstall({
@@ -156,20 +160,27 @@ export class InstallDialogue {
     const eaSw = parseResponseApdu(ea).sw;
     if (eaSw !== SW.SUCCESS) return this.#fail('secure_channel_failed', `EXTERNAL AUTHENTICATE answered ${swHex(eaSw)} (${swMeaning(eaSw)})`);
 
-    // Plain responses (data ‖ SW) of INSTALL [for load], each LOAD, INSTALL [for install], GET DATA.
+    // Plain responses (data ‖ SW) of INSTALL [for load], each LOAD, INSTALL [for install], GET DATA; the
+    // DELETE of an earlier attempt's leftovers comes first and is not part of the install proper.
     const plain: Uint8Array[] = [];
     for (let i = 0; i < pending.count; i++) {
       const r = responses[i + 1];
-      const what = this.#commandName(i);
+      const what = i === 0 ? 'DELETE (earlier attempt)' : this.#commandName(i - 1);
       if (!r || r.length < 2) return this.#fail('no_response', `no response to ${what}`, false);
+      let answer: Uint8Array;
       try {
-        plain.push(channel.unwrap(r, pending.snapshots[i]!));
+        answer = channel.unwrap(r, pending.snapshots[i]!);
       } catch (err) {
-        if (err instanceof Scp03Error) return this.#fail('secure_channel_failed', `${what}: ${err.message}`, i > this.#loadBlocks);
+        if (err instanceof Scp03Error) return this.#fail('secure_channel_failed', `${what}: ${err.message}`, i - 1 > this.#loadBlocks);
         throw err;
       }
-      const { sw } = parseResponseApdu(plain[i]!);
-      if (sw !== SW.SUCCESS) return this.#refused(i, sw);
+      const { sw } = parseResponseApdu(answer);
+      if (i === 0) {
+        if (sw !== SW.SUCCESS && sw !== SW.REFERENCED_DATA_NOT_FOUND) return this.#fail('load_refused', `DELETE of an earlier attempt's leftovers answered ${swHex(sw)} (${swMeaning(sw)})`);
+        continue;
+      }
+      plain.push(answer);
+      if (sw !== SW.SUCCESS) return this.#refused(i - 1, sw);
     }
 
     const p = this.plan;
