@@ -24,7 +24,7 @@ export interface FaultSpec {
   tamperResponse?: { match: string; byte?: number };
   latencyMs?: number;
   removeCardAtApdu?: number;
-  network?: { target: 'issuer' | 'provider'; path?: string; kind?: 'error' | 'delay' | 'drop-response' | 'status'; status?: number; delayMs?: number; times?: number };
+  network?: { target: 'issuer' | 'provider'; path?: string; kind?: 'error' | 'delay' | 'drop-response' | 'status'; status?: number; delayMs?: number; times?: number; after?: number };
   notificationFailures?: number;
   clear?: true;
 }

@@ -44,6 +44,7 @@ export function networkFaults(servers: () => RunningServers): NetworkFaults {
         const server = ensureListening();
         used = true;
         let remaining = n.times ?? 1;
+        let skip = n.after ?? 0;
         const path = n.path ? new RegExp(n.path) : undefined;
         const origin = () => (n.target === 'issuer' ? servers().issuerUrl : servers().providerUrl);
         server.use(
@@ -51,6 +52,10 @@ export function networkFaults(servers: () => RunningServers): NetworkFaults {
             const url = new URL(request.url);
             if (url.origin !== origin() || (path && !path.test(url.pathname)) || remaining <= 0) return undefined;
             if (url.pathname === '/notifications') return undefined; // server-to-server traffic is not the terminal's
+            if (skip > 0) {
+              skip--;
+              return undefined;
+            }
             remaining--;
             switch (n.kind ?? 'error') {
               case 'delay':
@@ -66,7 +71,7 @@ export function networkFaults(servers: () => RunningServers): NetworkFaults {
             }
           }),
         );
-        done.push(`${n.kind ?? 'error'} on ${n.target}${n.path ? ` ${n.path}` : ''} (${n.times ?? 1}×)`);
+        done.push(`${n.kind ?? 'error'} on ${n.target}${n.path ? ` ${n.path}` : ''} (${n.times ?? 1}×${n.after ? ` after ${n.after} request(s)` : ''})`);
       }
       if (fault.notificationFailures) {
         const server = ensureListening();
