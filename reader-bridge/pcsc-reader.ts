@@ -111,7 +111,9 @@ function openContext(sc: ScModule): ScContext {
  * on a desk, or `Virtual PCD 00 00` where vpcd serves a simulated card. Power-on is a shared connect
  * (T=0 or T=1), power-off a disconnect that unpowers the card. Every call has a timeout, so a missing
  * daemon, reader or card is a ReaderError saying what to do, never a hang. pcsc-lite's client library
- * honours PCSCLITE_CSOCK_NAME (the daemon's socket) from the environment.
+ * honours PCSCLITE_CSOCK_NAME (the daemon's socket) from the environment, read once per process.
+ * Serve a vpcd card from another process than the one holding this reader: the bindings' disconnect
+ * and status calls are synchronous, and pcscd asks the card for its ATR while they block.
  */
 export async function createPcscReader(options: PcscReaderOptions = {}): Promise<PcscReader> {
   const sc = await loadPcscLibrary();

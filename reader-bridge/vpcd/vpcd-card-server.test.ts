@@ -240,6 +240,19 @@ describe('vpcd card server against a fake vpcd driver', () => {
     expect(await line.exchange(SELECT_ISD)).toBe('6F00');
   });
 
+  it('answers 6F00 to a response too long for a vpcd frame instead of dropping the line', async () => {
+    const driver = await FakeVpcd.listen();
+    cleanup.push(() => driver.close());
+    const events: VpcdServerEvent[] = [];
+    const atr = Uint8Array.of(0x3b, 0x00);
+    const huge = { profile: { atr }, powerOn: () => atr, powerOff() {}, reset: () => atr, transmit: () => new Uint8Array(70_000) };
+    const server = serveCardOverVpcd(huge, { port: driver.port, onEvent: (e) => events.push(e) });
+    cleanup.push(() => server.stop());
+    const line = await driver.nextLine();
+    expect(await line.exchange(SELECT_ISD)).toBe('6F00');
+    expect(events.at(-1)).toMatchObject({ kind: 'card-error' });
+  });
+
   it('without reconnect, says NO_DAEMON naming pcscd when nothing listens', async () => {
     const probe = await FakeVpcd.listen();
     const port = probe.port;

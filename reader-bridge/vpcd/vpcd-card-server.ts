@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { CardError } from '../../simulator/index.ts';
 import { ReaderError } from '../reader.ts';
-import { FrameDecoder, VPCD_CONTROL, encodeFrame } from './framing.ts';
+import { FrameDecoder, MAX_FRAME_PAYLOAD, VPCD_CONTROL, encodeFrame } from './framing.ts';
 
 /** What the server needs of a card: a `Card` from the simulator fits, and so does a bare test responder. */
 export interface ServedCard {
@@ -88,27 +88,23 @@ export function serveCardOverVpcd(card: ServedCard, options: VpcdServeOptions = 
   /** Answers one frame from the driver; undefined = no answer (power on/off/reset), 'mute' = drop the line. */
   const answer = (frame: Uint8Array): Uint8Array | undefined | 'mute' => {
     if (frame.length === 1) {
-      switch (frame[0]) {
-        case VPCD_CONTROL.GET_ATR:
-          return card.profile.atr;
-        case VPCD_CONTROL.POWER_ON:
-          card.powerOn();
-          return undefined;
-        case VPCD_CONTROL.POWER_OFF:
-          card.powerOff();
-          return undefined;
-        case VPCD_CONTROL.RESET:
-          card.reset();
-          return undefined;
-        default:
-          // Not a control message vpcd sends, so a client's 1-byte APDU that vpcd awaits an answer to.
-          return SW_WRONG_LENGTH;
+      try {
+        return control(frame[0]!);
+      } catch (err) {
+        // A power-up that fails (a broken card image) leaves the card mute, like a dead chip.
+        emit({ kind: 'card-error', message: (err as Error).message });
+        return frame[0] === VPCD_CONTROL.GET_ATR ? card.profile.atr : undefined;
       }
     }
     try {
       const response = card.transmit(frame);
       options.onExchange?.(frame, response);
-      return response.length > 0 ? response : SW_NO_DIAGNOSIS;
+      if (response.length === 0) return SW_NO_DIAGNOSIS;
+      if (response.length > MAX_FRAME_PAYLOAD) {
+        emit({ kind: 'card-error', message: `a ${response.length}-byte response does not fit a vpcd frame (answered 6F00)` });
+        return SW_NO_DIAGNOSIS;
+      }
+      return response;
     } catch (err) {
       if (err instanceof CardError) {
         // Power lost mid-command, or no power at all: the card is mute. vpcd would wait forever for an
@@ -118,6 +114,26 @@ export function serveCardOverVpcd(card: ServedCard, options: VpcdServeOptions = 
       }
       emit({ kind: 'card-error', message: (err as Error).message });
       return SW_NO_DIAGNOSIS;
+    }
+  };
+
+  /** The driver's 1-byte control messages; only GET ATR is answered. */
+  const control = (message: number): Uint8Array | undefined => {
+    switch (message) {
+      case VPCD_CONTROL.GET_ATR:
+        return card.profile.atr;
+      case VPCD_CONTROL.POWER_ON:
+        card.powerOn();
+        return undefined;
+      case VPCD_CONTROL.POWER_OFF:
+        card.powerOff();
+        return undefined;
+      case VPCD_CONTROL.RESET:
+        card.reset();
+        return undefined;
+      default:
+        // Not a control message vpcd sends, so a client's 1-byte APDU that vpcd awaits an answer to.
+        return SW_WRONG_LENGTH;
     }
   };
 
