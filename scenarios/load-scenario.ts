@@ -8,7 +8,7 @@ import type { Scenario } from './scenario.ts';
 
 const require = createRequire(import.meta.url);
 const SCHEMA = require('./scenario.schema.json') as Record<string, unknown>;
-const STEP_KINDS = ['apdu', 'authenticate', 'select', 'load', 'install', 'delete', 'getStatus', 'powerCycle', 'reset', 'fault', 'assert', 'provision', 'terminal', 'restart', 'wait'];
+const STEP_KINDS = ['apdu', 'authenticate', 'select', 'load', 'install', 'delete', 'getStatus', 'powerCycle', 'reset', 'fault', 'assert', 'provision', 'terminal', 'restart', 'wait', 'http'];
 
 /**
  * Keys whose values are hex: YAML would read an unquoted `80500000` as a number and `0012` as 12, so

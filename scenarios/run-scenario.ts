@@ -11,6 +11,7 @@ import { apduStep, authenticateStep, selectStep, loadStep, installStep, deleteSt
 import { assertStep } from './steps/assert-step.ts';
 import { applyCardFault, newCardFaultState, type CardFaultState } from './faults/card-faults.ts';
 import { openScenarioReader } from './card-port.ts';
+import { createEmbeddedEnvironment, needsServers } from './env/embedded-environment.ts';
 import { withCardFaults } from './faults/faulty-reader.ts';
 import { ReaderError, withTrace } from '../reader-bridge/index.ts';
 
@@ -105,6 +106,8 @@ export async function runScenario(source: string | Scenario, options: RunOptions
     return { file: String(source), name: String(source), tags: [], seed: 0, status: 'error', durationMs: Date.now() - started, steps: [], trace: [], failure: { path: err.path, line: err.line, message: err.message } };
   }
   const seed = options.seed ?? scenario.seed ?? 0;
+  // Called alone (from a test), a scenario that needs servers gets the embedded ones.
+  if (!options.environment && needsServers(scenario)) options = { ...options, environment: createEmbeddedEnvironment() };
   const file = scenario.file ?? '(inline)';
   const result: ScenarioResult = { file, name: scenario.name, tags: scenario.tags ?? [], seed, status: 'passed', durationMs: 0, steps: [], trace: [] };
   const dapKey = generateEcKeyPair('P-256', seededRandom(`cardlab-dap:${seed}`));

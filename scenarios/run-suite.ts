@@ -15,8 +15,6 @@ export interface SuiteOptions extends Omit<RunOptions, 'environment'> {
   bail?: boolean;
   onStart?: (total: number) => void;
   onResult?: (result: ScenarioResult) => void;
-  /** Name of the run environment module (default: embedded servers when a scenario needs them). */
-  environment?: 'embedded' | 'card-only';
 }
 
 const SCENARIO_FILE = /\.(ya?ml|json)$/;
@@ -70,7 +68,7 @@ async function runInWorkers(files: string[], opts: SuiteOptions, workers: number
           const onExit = (code: number | null) => reject(new Error(`scenario worker exited (${code}) while running ${files[i]}`));
           child.once('message', onMessage);
           child.once('exit', onExit);
-          child.send({ file: files[i], options: { seed: opts.seed, reader: opts.reader, environment: opts.environment } });
+          child.send({ file: files[i], options: { seed: opts.seed, reader: opts.reader } });
         }).catch((err: Error): ScenarioResult => ({ file: files[i]!, name: files[i]!, tags: [], seed: 0, status: 'error', durationMs: 0, steps: [], trace: [], failure: { message: err.message } }));
         results[i] = result;
         opts.onResult?.(result);
@@ -92,23 +90,10 @@ export async function runSuite(paths: string[], opts: SuiteOptions = {}): Promis
   if (workers > 1 && files.length > 1) return runInWorkers(files, opts, workers);
   const results: ScenarioResult[] = [];
   for (const file of files) {
-    const r = await runScenario(file, { seed: opts.seed, reader: opts.reader, environment: await environmentFor(opts.environment) });
+    const r = await runScenario(file, { seed: opts.seed, reader: opts.reader });
     results.push(r);
     opts.onResult?.(r);
     if (opts.bail && r.status !== 'passed') break;
   }
   return results;
-}
-
-/** The embedded environment (servers + terminal), loaded lazily so card-only runs stay light. */
-export async function environmentFor(kind: SuiteOptions['environment']): Promise<RunOptions['environment']> {
-  if (kind === 'card-only') return undefined;
-  try {
-    const modulePath = './env/embedded-environment.ts';
-    const mod = (await import(modulePath)) as { createEmbeddedEnvironment?: () => RunOptions['environment'] };
-    return mod.createEmbeddedEnvironment?.();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
 }

@@ -64,7 +64,8 @@ export interface Step {
   terminal?: { step: string; service?: string };
   restart?: 'issuer' | 'provider';
   wait?: number | { until: 'notification-delivered'; timeoutMs?: number };
-  expect?: ApduExpectation & { aids?: string[]; contains?: string[]; outcome?: 'completed' | 'failed'; failedStep?: string; code?: string };
+  http?: { target: 'issuer' | 'provider'; method?: string; path: string; body?: unknown; rawBody?: string; admin?: boolean };
+  expect?: ApduExpectation & { aids?: string[]; contains?: string[]; outcome?: 'completed' | 'failed'; failedStep?: string; code?: string; status?: number; bodyContains?: Record<string, unknown> };
 }
 
 export interface Scenario {
@@ -86,7 +87,7 @@ export type StepKind = Exclude<keyof Step, 'name' | 'expect' | 'secure'>;
 
 /** The kind of a validated step (the schema guarantees exactly one). */
 export function stepKind(step: Step): StepKind {
-  for (const k of ['apdu', 'authenticate', 'select', 'load', 'install', 'delete', 'getStatus', 'powerCycle', 'reset', 'fault', 'assert', 'provision', 'terminal', 'restart', 'wait'] as const) {
+  for (const k of ['apdu', 'authenticate', 'select', 'load', 'install', 'delete', 'getStatus', 'powerCycle', 'reset', 'fault', 'assert', 'provision', 'terminal', 'restart', 'wait', 'http'] as const) {
     if (step[k] !== undefined) return k;
   }
   throw new Error('step without a kind');

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { seededRandom } from '../../protocol/crypto/index.ts';
 import { buildGetData } from '../../protocol/gp/commands/index.ts';
 import { parseSingleTlv } from '../../protocol/tlv/index.ts';
+import { toHex } from '../../protocol/bytes.ts';
+import { STORE_KEY } from '../../simulator/index.ts';
 import { createLogger, ensureDemoData, startServers, type RunningServers } from '../../servers/index.ts';
 import { provision, type ProvisionStep } from '../../terminal/index.ts';
 import type { RunContext, StepRunner } from '../run-context.ts';
@@ -26,6 +28,7 @@ export function needsServers(s: Scenario): boolean {
       st.provision !== undefined ||
       st.terminal !== undefined ||
       st.restart !== undefined ||
+      st.http !== undefined ||
       (typeof st.wait === 'object') ||
       st.assert?.issuer !== undefined ||
       st.assert?.provider !== undefined ||
@@ -96,6 +99,36 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
   };
 
   const steps: ScenarioEnvironment['steps'] = {
+    http: async (ctx, step) => {
+      const w = need(ctx);
+      const h = step.http!;
+      const cin = ctx.card ? toHex(ctx.card.store.get(STORE_KEY.CIN) ?? new Uint8Array(0)) : '';
+      const fill = (text: string) => text.replaceAll('{cardId}', cin);
+      const base = h.target === 'issuer' ? w.servers.issuerUrl : w.servers.providerUrl;
+      const body = h.rawBody !== undefined ? fill(h.rawBody) : h.body !== undefined ? fill(JSON.stringify(h.body)) : undefined;
+      const response = await fetch(`${base}${fill(h.path)}`, {
+        method: h.method ?? (body === undefined ? 'GET' : 'POST'),
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(h.admin ? { authorization: `Bearer ${w.servers.secrets.adminToken}` } : {}) },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await response.text();
+      let json: any;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      const what = `${h.method ?? (body === undefined ? 'GET' : 'POST')} ${h.target} ${h.path} → ${response.status}${json?.error?.code ? ` ${json.error.code}` : ''}`;
+      const e = step.expect;
+      if (e?.status !== undefined && response.status !== e.status) throw new StepFailure(`${what}; expected status ${e.status}${json?.error ? ` (${json.error.message})` : ''}`);
+      if (e?.status === undefined && response.status >= 400) throw new StepFailure(`${what}: ${json?.error?.message ?? text.slice(0, 200)}; expected success`);
+      if (e?.code !== undefined && json?.error?.code !== e.code) throw new StepFailure(`${what}; expected the error code ${e.code}`);
+      for (const [k, v] of Object.entries(e?.bodyContains ?? {})) {
+        if (JSON.stringify(json?.[k]) !== JSON.stringify(v)) throw new StepFailure(`${what}: ${k} is ${JSON.stringify(json?.[k])}, expected ${JSON.stringify(v)}`);
+      }
+      return what;
+    },
     provision: (ctx, step) => runTerminal(ctx, step, step.provision!.service),
     terminal: (ctx, step) => runTerminal(ctx, step, step.terminal!.service ?? 'loyalty', step.terminal!.step as ProvisionStep),
     restart: async (ctx, step) => {
