@@ -1,6 +1,6 @@
 import { CardStatusError, SW, INS } from '../../protocol/apdu/index.ts';
 import { equalBytes, toHex } from '../../protocol/bytes.ts';
-import { parseTlv, TlvError } from '../../protocol/tlv/index.ts';
+import { parseDeleteData, DeleteDataError } from '../../protocol/gp/commands/index.ts';
 import { RECEIPT_CONTEXT } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse, CommandContext } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
@@ -9,20 +9,22 @@ import { issueConfirmation } from '../content/confirmations.ts';
 import { applicationKeys, findApplication, findLoadFile, storedApplications } from '../content/content-records.ts';
 import { STORE_KEY } from '../storage-keys.ts';
 
-/** The AID of a card-content DELETE: `4F LL <AID>` (GPCS 11.2.2.2); CRT B6 and tokens (9E) are Delegated Management only. */
+/**
+ * The AID of a card-content DELETE (`4F <AID> [B6 …] [9E …]`, GPCS 11.2.2.3), parsed by the shared strict
+ * parser: malformed data is 6A80; a delete token is Delegated Management, which this ISD does not do
+ * (6A80); key deletion (D0/D2) is not supported (6A88).
+ */
 function deletedAid(data: Uint8Array): Uint8Array {
-  let list;
+  let parsed;
   try {
-    list = parseTlv(data);
+    parsed = parseDeleteData(data);
   } catch (err) {
-    if (err instanceof TlvError) throw new CardStatusError(SW.INCORRECT_DATA, `DELETE data is not BER-TLV: ${err.message}`);
+    if (err instanceof DeleteDataError) throw new CardStatusError(SW.INCORRECT_DATA, err.message);
     throw err;
   }
-  if (list.some((t) => t.tag === 0xd0 || t.tag === 0xd2)) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, 'key deletion is not supported');
-  if (list.length !== 1 || list[0]!.tag !== 0x4f) throw new CardStatusError(SW.INCORRECT_DATA, 'DELETE data must be exactly 4F <AID>');
-  const aid = list[0]!.value;
-  if (aid.length < 5 || aid.length > 16) throw new CardStatusError(SW.INCORRECT_DATA, 'an AID has 5 to 16 bytes');
-  return aid;
+  if (parsed.target === 'key') throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, 'key deletion is not supported');
+  if (parsed.token || parsed.crt) throw new CardStatusError(SW.INCORRECT_DATA, 'delete tokens are for Delegated Management');
+  return parsed.aid;
 }
 
 function removeApplication(card: CardRuntime, aid: Uint8Array): void {
