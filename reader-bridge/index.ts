@@ -2,8 +2,10 @@
 export { ReaderError, ReaderEvents, withTimeout, type Reader, type ReaderEvent, type ReaderErrorCode } from './reader.ts';
 export { createSimReader, type SimReader } from './sim-reader.ts';
 export { createPcscReader, listReaders, loadPcscLibrary, VPCD_READER_NAME, type PcscReader, type PcscReaderOptions } from './pcsc-reader.ts';
+export { createPcscWorkerReader, type PcscWorkerReader, type PcscWorkerReaderOptions } from './pcsc-worker-reader.ts';
 export { createReplayReader, replayTrace, type ReplayReader } from './replay-reader.ts';
 export { encodeFrame, FrameDecoder, MAX_FRAME_PAYLOAD, VPCD_CONTROL } from './vpcd/framing.ts';
+export { startPrivatePcscd, INSTALL_PCSC_STACK, type PrivatePcscd, type PrivatePcscdOptions } from './vpcd/private-pcscd.ts';
 export { serveCardOverVpcd, type ServedCard, type VpcdCardServer, type VpcdServeOptions, type VpcdServerEvent } from './vpcd/vpcd-card-server.ts';
 export { type TraceEntry, type TraceDir, type TraceSink, TraceParseError } from './trace/trace-entry.ts';
 export { withTrace } from './trace/with-trace.ts';

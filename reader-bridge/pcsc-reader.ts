@@ -206,6 +206,8 @@ export async function createPcscReader(options: PcscReaderOptions = {}): Promise
       try {
         // Room for an extended-length response (65,536 data bytes and the status word).
         const r = await withTimeout(c.transmit(Buffer.from(capdu), { maxRecvLength: 65_538 }), transmitTimeout, `the card in ${name}`);
+        // vpcd answers a command whose card left mid-exchange with nothing at all: no card, no answer.
+        if (r.length < 2) throw new ReaderError('CARD_REMOVED', `the card in ${name} gave no status word (it left the reader or lost power during the command): insert it and power it on again`);
         return new Uint8Array(r);
       } catch (err) {
         const e = pcscError(err, `exchanging an APDU with the card in ${name}`);

@@ -48,6 +48,14 @@ export interface RunContext {
 
 export type StepRunner = (ctx: RunContext, step: Step, index: number) => Promise<string | void>;
 
+/**
+ * The scenario cannot run on this machine for an environmental reason only (e.g. `reader: vpcd` without
+ * pcscd and vsmartcard-vpcd installed): its result is `skipped` with this message, never a pass.
+ */
+export class ScenarioSkipped extends Error {
+  override readonly name = 'ScenarioSkipped';
+}
+
 /** The card gave no response (power lost, card removed): the step decides whether that was expected. */
 export class NoResponse extends Error {
   override readonly name = 'NoResponse';

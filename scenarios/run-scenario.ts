@@ -6,7 +6,7 @@ import { createCard, loadCard, readProfileFile, CardError, type Card, type CardP
 import { loadScenario } from './load-scenario.ts';
 import { ScenarioError } from './scenario-error.ts';
 import { stepKind, type Scenario, type Step, type StepKind } from './scenario.ts';
-import { NoResponse, StepFailure, type CardPort, type RunContext, type StepRunner, type TraceEntry } from './run-context.ts';
+import { NoResponse, ScenarioSkipped, StepFailure, type CardPort, type RunContext, type StepRunner, type TraceEntry } from './run-context.ts';
 import { apduStep, authenticateStep, selectStep, loadStep, installStep, deleteStep, getStatusStep, powerCycleStep, resetStep } from './steps/card-steps.ts';
 import { assertStep } from './steps/assert-step.ts';
 import { applyCardFault, newCardFaultState, type CardFaultState } from './faults/card-faults.ts';
@@ -32,9 +32,12 @@ export interface ScenarioResult {
   name: string;
   tags: string[];
   seed: number;
-  status: 'passed' | 'failed' | 'error';
+  /** `skipped` only when this machine lacks what the scenario's reader needs (see `skipReason`). */
+  status: 'passed' | 'failed' | 'error' | 'skipped';
   durationMs: number;
   steps: StepResult[];
+  /** Why the scenario could not run here, and what to install (e.g. pcscd and vsmartcard-vpcd for `reader: vpcd`). */
+  skipReason?: string;
   /** The first failing step, or the reason the scenario could not run, in the user's terms. */
   failure?: { step?: number; path?: string; line?: number; message: string; context?: StepResult['context'] };
   trace: TraceEntry[];
@@ -194,8 +197,13 @@ export async function runScenario(source: string | Scenario, options: RunOptions
       sr.durationMs = Date.now() - t0;
     }
   } catch (err) {
-    result.status = 'error';
-    result.failure = { message: err instanceof ScenarioError ? err.message : `could not run: ${(err as Error).message}` };
+    if (err instanceof ScenarioSkipped) {
+      result.status = 'skipped';
+      result.skipReason = err.message;
+    } else {
+      result.status = 'error';
+      result.failure = { message: err instanceof ScenarioError ? err.message : `could not run: ${(err as Error).message}` };
+    }
   } finally {
     const cleanups = [...(ctx?.cleanups ?? []), ...(options.environment?.dispose ? [() => options.environment!.dispose!()] : [])];
     for (const cleanup of cleanups.reverse()) {

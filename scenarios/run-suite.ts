@@ -72,7 +72,7 @@ async function runInWorkers(files: string[], opts: SuiteOptions, workers: number
         }).catch((err: Error): ScenarioResult => ({ file: files[i]!, name: files[i]!, tags: [], seed: 0, status: 'error', durationMs: 0, steps: [], trace: [], failure: { message: err.message } }));
         results[i] = result;
         opts.onResult?.(result);
-        if (opts.bail && result.status !== 'passed') stop = true;
+        if (opts.bail && (result.status === 'failed' || result.status === 'error')) stop = true;
       }
     } finally {
       child.kill();
@@ -93,7 +93,7 @@ export async function runSuite(paths: string[], opts: SuiteOptions = {}): Promis
     const r = await runScenario(file, { seed: opts.seed, reader: opts.reader });
     results.push(r);
     opts.onResult?.(r);
-    if (opts.bail && r.status !== 'passed') break;
+    if (opts.bail && (r.status === 'failed' || r.status === 'error')) break;
   }
   return results;
 }

@@ -21,6 +21,8 @@ export interface LocalAgentResult {
   notifications: string[];
   exchanges: number;
   reports: number;
+  /** Why the card stopped answering (removed, power lost), if it did: the report then said UNAVAILABLE_SE. */
+  cardError?: ReaderError;
 }
 
 function check(kind: SeramMessageKind, message: unknown, step: 'S11' | 'S12' | 'S13', from: string): void {
@@ -74,6 +76,7 @@ export async function runLocalAgent(o: LocalAgentOptions): Promise<LocalAgentRes
             rapdus.push(toHex(rapdu));
           } catch (err) {
             if (!(err instanceof ReaderError)) throw err;
+            result.cardError ??= err;
             o.onExchange?.(capdu, undefined);
             unavailable = true;
             rapdus.push('');

@@ -187,8 +187,13 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
         onExchange: () => void exchanges++,
       });
       done('S11', 'handshake accepted');
-      done('S12', `${exchanges} APDU(s) relayed in ${session.reports} report(s)`);
       const verdict = session.notifications.find((n) => n.startsWith(`install/${install.body.orderId}/`)) ?? session.notifications[0];
+      if (session.cardError) {
+        // The card left mid-order: that is the cause to report, whatever the issuer then made of the order.
+        const e = session.cardError;
+        throw new TerminalError('S12', 'card', `the card in ${reader.name} stopped answering after ${exchanges - 1} of the issuer's APDUs (${e.code}: ${e.message}); the issuer ended the order${verdict ? ` (${verdict})` : ''}`);
+      }
+      done('S12', `${exchanges} APDU(s) relayed in ${session.reports} report(s)`);
       done('S13', `session stopped${verdict ? `: ${verdict}` : ''}`);
       if (!verdict || !verdict.includes('/confirmed')) {
         const code = verdict?.split('/failed/')[1];

@@ -24,6 +24,11 @@ export interface VpcdServeOptions {
   host?: string;
   /** 35963 for vpcd slot 0 (`Virtual PCD 00 00`), 35964 for slot 1. */
   port?: number;
+  /**
+   * A unix socket instead of host and port: the forwarder into a private pcscd's network namespace
+   * (`startPrivatePcscd`), for a card served from outside that namespace.
+   */
+  path?: string;
   /** Reconnect with backoff when the connection drops or is refused (pcscd restarting). Default true. */
   reconnect?: boolean;
   /** First and largest delay between reconnection attempts (ms). Default 100 → 2000. */
@@ -35,7 +40,7 @@ export interface VpcdServeOptions {
 }
 
 export interface VpcdCardServer {
-  /** `host:port` of the driver. */
+  /** `host:port` of the driver (or the unix socket's path). */
   readonly address: string;
   /** True while connected to the driver, i.e. while the reader reports the card present. */
   readonly connected: boolean;
@@ -62,7 +67,7 @@ const SW_NO_DIAGNOSIS = Uint8Array.of(0x6f, 0x00);
 export function serveCardOverVpcd(card: ServedCard, options: VpcdServeOptions = {}): VpcdCardServer {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 35963;
-  const address = `${host}:${port}`;
+  const address = options.path ?? `${host}:${port}`;
   const reconnect = options.reconnect ?? true;
   const initialDelay = options.backoff?.initialMs ?? 100;
   const maxDelay = options.backoff?.maxMs ?? 2000;
@@ -153,9 +158,9 @@ export function serveCardOverVpcd(card: ServedCard, options: VpcdServeOptions = 
     retryTimer = undefined;
     if (stopped || !inserted || socket) return;
     const decoder = new FrameDecoder();
-    const s = connect({ host, port });
+    const s = options.path ? connect({ path: options.path }) : connect({ host, port });
     socket = s;
-    s.setNoDelay(true);
+    if (!options.path) s.setNoDelay(true);
     let failure = 'connection closed by the driver';
     s.on('connect', () => {
       connected = true;

@@ -1,14 +1,16 @@
 import { ReaderError, type Reader, type SimReader } from '../../reader-bridge/index.ts';
 import type { CardFaultState } from './card-faults.ts';
+import type { RemovableCardReader } from '../vpcd-port.ts';
 
 /**
  * A Reader wrapper applying the scenario's APDU-level card faults to everyone who talks to the card
  * (scenario steps and the terminal alike): latency before each command, a power loss at the Nth APDU
  * (the card is cut before it sees it), and removal at the Nth APDU (the card stays out until the next
- * power cycle puts it back).
+ * power cycle puts it back; a sim or vpcd card leaves the reader for real, elsewhere power is cut).
  */
-export function withCardFaults(reader: SimReader | Reader, state: CardFaultState): Reader & { reinsert(): void } {
+export function withCardFaults(reader: SimReader | RemovableCardReader | Reader, state: CardFaultState): Reader & { reinsert(): void } {
   const sim = 'removeCard' in reader ? reader : undefined;
+  const removable = 'pullCard' in reader ? reader : undefined;
   let removed: ReturnType<SimReader['removeCard']>;
   return {
     ...reader,
@@ -21,6 +23,7 @@ export function withCardFaults(reader: SimReader | Reader, state: CardFaultState
     close: () => reader.close(),
     reinsert() {
       if (sim && removed && !sim.card) sim.insertCard(removed);
+      if (removable && state.removed) removable.pushCard();
       removed = undefined;
       state.removed = false;
     },
@@ -35,6 +38,7 @@ export function withCardFaults(reader: SimReader | Reader, state: CardFaultState
         state.removeAtApdu = undefined;
         state.removed = true;
         if (sim) removed = sim.removeCard();
+        else if (removable) await removable.pullCard();
         else await reader.powerOff();
         throw new ReaderError('CARD_REMOVED', 'the card was pulled out of the reader (fault removeCardAtApdu)');
       }

@@ -6,7 +6,7 @@ export interface ConsoleReporter {
   summary(results: ScenarioResult[], wallMs: number): void;
 }
 
-const mark = (r: ScenarioResult) => (r.status === 'passed' ? 'PASS' : r.status === 'failed' ? 'FAIL' : 'ERROR');
+const MARK: Record<ScenarioResult['status'], string> = { passed: 'PASS', failed: 'FAIL', error: 'ERROR', skipped: 'SKIP' };
 
 /**
  * Progress and summary on a stream: a progress bar redrawn in place on a TTY, one line per scenario
@@ -36,7 +36,8 @@ export function createConsoleReporter(out: NodeJS.WritableStream & { isTTY?: boo
     },
     finished(r) {
       done++;
-      const line = `${mark(r)} ${r.name} (${r.durationMs} ms)${r.status === 'passed' ? '' : `\n${detail(r)}`}`;
+      const more = r.status === 'passed' ? '' : r.status === 'skipped' ? `\n  ${r.skipReason}` : `\n${detail(r)}`;
+      const line = `${MARK[r.status]} ${r.name} (${r.durationMs} ms)${more}`;
       if (tty) out.write(`\x1b[2K${line}\n${bar()}\r`);
       else out.write(`${line}\n`);
     },
@@ -45,7 +46,8 @@ export function createConsoleReporter(out: NodeJS.WritableStream & { isTTY?: boo
       const passed = results.filter((r) => r.status === 'passed').length;
       const failed = results.filter((r) => r.status === 'failed').length;
       const errors = results.filter((r) => r.status === 'error').length;
-      out.write(`\n${results.length} scenarios: ${passed} passed, ${failed} failed${errors ? `, ${errors} could not run` : ''} in ${(wallMs / 1000).toFixed(1)} s\n`);
+      const skipped = results.filter((r) => r.status === 'skipped').length;
+      out.write(`\n${results.length} scenarios: ${passed} passed, ${failed} failed${errors ? `, ${errors} could not run` : ''}${skipped ? `, ${skipped} skipped (missing on this machine)` : ''} in ${(wallMs / 1000).toFixed(1)} s\n`);
     },
   };
 }

@@ -113,3 +113,26 @@ describe('cardlab run (CLI)', () => {
     expect(readdirSync(join(dir, 'traces')).filter((f) => f.endsWith('.trace.txt'))).toHaveLength(5);
   });
 });
+
+describe('skipped scenarios (a reader this machine lacks)', () => {
+  const skipped = { file: 'over-vpcd.yaml', name: 'over vpcd', tags: [], seed: 0, status: 'skipped' as const, durationMs: 3, steps: [], trace: [], skipReason: 'reader vpcd: needs pcscd and vsmartcard-vpcd: apt-get install pcscd vsmartcard-vpcd' };
+  const passed = { ...skipped, file: 'sim.yaml', name: 'on sim', status: 'passed' as const, skipReason: undefined };
+
+  it('JUnit shows a skipped scenario as <skipped message=…> and counts it, not as a failure', () => {
+    const xml = toJunitXml([skipped, passed]);
+    expect(xml).toContain('<skipped message="reader vpcd: needs pcscd and vsmartcard-vpcd: apt-get install pcscd vsmartcard-vpcd"/>');
+    expect(xml).toMatch(/<testsuite name="cardlab scenarios" tests="2" failures="0" errors="0" skipped="1"/);
+  });
+
+  it('the console prints SKIP with the reason and counts skipped scenarios in the summary', async () => {
+    const { createConsoleReporter } = await import('../../scenarios/reporters/console-reporter.ts');
+    let text = '';
+    const reporter = createConsoleReporter({ write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream);
+    reporter.started(2);
+    reporter.finished(skipped);
+    reporter.finished(passed);
+    reporter.summary([skipped, passed], 1000);
+    expect(text).toContain('SKIP over vpcd (3 ms)\n  reader vpcd: needs pcscd and vsmartcard-vpcd');
+    expect(text).toContain('2 scenarios: 1 passed, 0 failed, 1 skipped (missing on this machine)');
+  });
+});

@@ -69,6 +69,8 @@ export interface WorldOptions {
   codeSize?: number;
   /** Where the servers' logs go (level debug); default: nowhere. */
   logStream?: NodeJS.WritableStream;
+  /** The servers' clock from the start, registration included (default: the wall clock at start). */
+  now?: number;
 }
 
 /** Two servers, a registered card in a simulated reader, a provider with a loyalty service: the whole S0 setup. */
@@ -89,7 +91,7 @@ export interface World {
 }
 
 export async function startWorld(o: WorldOptions = {}): Promise<World> {
-  const clock = { now: Date.now() };
+  const clock = { now: o.now ?? Date.now() };
   const now = () => clock.now;
   const random = seededRandom(`world-${o.cardSeed ?? 1}`);
   const keys = await testIssuerKeys();
