@@ -70,19 +70,27 @@ async function start(w: Omit<World, 'servers'> & { servers?: RunningServers }): 
  */
 export function createEmbeddedEnvironment(): ScenarioEnvironment {
   let world: World | undefined;
+  /** Running servers named by URL (`servers: { issuer, provider }`): used as they are, nothing registered. */
+  let external: { issuerUrl: string; providerUrl: string; adminToken?: string } | undefined;
+  const urls = (ctx: RunContext) => {
+    if (external) return external;
+    const w = need(ctx);
+    return { issuerUrl: w.servers.issuerUrl, providerUrl: w.servers.providerUrl, adminToken: w.servers.secrets.adminToken };
+  };
 
   const need = (ctx: RunContext): World => {
+    if (external) throw new StepFailure('this step needs the embedded servers (their databases and restarts are in this process); the scenario names running servers by URL');
     if (!world) throw new StepFailure('this step needs servers, and the scenario has `servers: none`');
     return world;
   };
 
   const runTerminal = async (ctx: RunContext, step: Step, serviceId: string, stopAfter?: ProvisionStep): Promise<string> => {
-    const w = need(ctx);
+    const u = urls(ctx);
     ctx.session = undefined;
     const result = await provision({
       reader: ctx.port,
-      issuerUrl: w.servers.issuerUrl,
-      providerUrl: w.servers.providerUrl,
+      issuerUrl: u.issuerUrl,
+      providerUrl: u.providerUrl,
       serviceId,
       http: { attempts: 3, timeoutMs: 5000 },
       notificationTimeoutMs: 10_000,
@@ -100,15 +108,15 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
 
   const steps: ScenarioEnvironment['steps'] = {
     http: async (ctx, step) => {
-      const w = need(ctx);
+      const u = urls(ctx);
       const h = step.http!;
       const cin = ctx.card ? toHex(ctx.card.store.get(STORE_KEY.CIN) ?? new Uint8Array(0)) : '';
       const fill = (text: string) => text.replaceAll('{cardId}', cin);
-      const base = h.target === 'issuer' ? w.servers.issuerUrl : w.servers.providerUrl;
+      const base = h.target === 'issuer' ? u.issuerUrl : u.providerUrl;
       const body = h.rawBody !== undefined ? fill(h.rawBody) : h.body !== undefined ? fill(JSON.stringify(h.body)) : undefined;
       const response = await fetch(`${base}${fill(h.path)}`, {
         method: h.method ?? (body === undefined ? 'GET' : 'POST'),
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(h.admin ? { authorization: `Bearer ${w.servers.secrets.adminToken}` } : {}) },
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(h.admin && u.adminToken ? { authorization: `Bearer ${u.adminToken}` } : {}) },
         body,
         signal: AbortSignal.timeout(10_000),
       });
@@ -157,8 +165,14 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
   return {
     async prepare(scenario, seed) {
       world = undefined;
+      external = undefined;
       if (!needsServers(scenario)) return undefined;
-      if (typeof scenario.servers === 'object') throw new StepFailure('running against external servers needs their card registration; use servers: embedded');
+      if (typeof scenario.servers === 'object') {
+        // The card must already be registered there, e.g. `card: { image: .cardlab/demo-card.json }` of `cardlab serve`.
+        if (!scenario.card?.image) throw new StepFailure('with servers named by URL the card must be one they know: give `card: { image: … }` (e.g. the demo card of `cardlab serve`)');
+        external = { issuerUrl: scenario.servers.issuer.replace(/\/$/, ''), providerUrl: scenario.servers.provider.replace(/\/$/, ''), ...(scenario.servers.adminToken ? { adminToken: scenario.servers.adminToken } : {}) };
+        return undefined;
+      }
       const dataDir = mkdtempSync(join(tmpdir(), 'cardlab-scenario-'));
       const partial = { dataDir, seed, restarts: 0, t0: Date.now(), faults: undefined as unknown as NetworkFaults };
       const servers = await start(partial);
@@ -194,6 +208,7 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
     async dispose() {
       const w = world;
       world = undefined;
+      external = undefined;
       if (!w) return;
       w.faults.close();
       await w.servers.close();
