@@ -166,3 +166,18 @@ describe('card: memory', () => {
     expect(res.freeVolatileMemory).toBe(4096);
   });
 });
+
+describe('card: key and capability information (reference §3.5, §3.6, §9.4)', () => {
+  it('advertises the SCP03 keysets, the receipt key (KVN 71) and the DAP key (KVN 73) in E0', () => {
+    const dap = '04' + '11'.repeat(64);
+    const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: dap } } } });
+    card.powerOn();
+    expect(toHex(card.transmit(buildGetData(0xe0)))).toBe('E022C00401308810C00402308810C00403308810C0060171B120F001C0060173B041F0019000');
+  });
+
+  it('answers Card Capability Information 67: SCP03 i and AES sizes, LFDB hashes, receipt and DAP suites', () => {
+    const card = createCard({ profile: { receipts: { type: 'aes', key: '000102030405060708090A0B0C0D0E0F' }, dap: { key: { type: 'aes', key: '000102030405060708090A0B0C0D0E0F0001020304050607' } } } });
+    card.powerOn();
+    expect(toHex(card.transmit(buildGetData(0x67)))).toBe('6721A0098001038101708201018103000000820300000083020102860208008702100090 00'.replace(' ', ''));
+  });
+});

@@ -5,6 +5,8 @@ import {
   buildKeyInformationTemplate,
   buildCardResources,
   scp03KeysetInformation,
+  KEY_TYPE,
+  type KeyInformation,
 } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
@@ -18,6 +20,7 @@ function dataObjectValue(card: CardRuntime, tag: number): Uint8Array | undefined
     case 0x0045: return card.store.get(STORE_KEY.CIN);
     case 0x0066: return valueOf(buildCardData({ gpVersion: card.profile.gpVersion, scp: 0x03, i: card.profile.scp03.i }));
     case 0x00e0: return valueOf(keyInformation(card));
+    case 0x0067: return valueOf(cardCapabilities(card));
     case 0xff21:
       return valueOf(
         buildCardResources({
@@ -46,13 +49,60 @@ function valueOf(tlv: Uint8Array): Uint8Array {
   return parseTlv(tlv)[0]!.value;
 }
 
+/** KVNs by convention (reference §3.5, GPP `GPKeyInfo`): 71 receipt generation, 73 DAP verification. */
+const RECEIPT_KVN = 0x71;
+const DAP_KVN = 0x73;
+const ECC = [{ type: KEY_TYPE.ECC_PARAMETER_REFERENCE, length: 1 }];
+
+/**
+ * The Key Information Template: the SCP03 keysets, then — as reference §9.4 asks of a card whose
+ * confirmations are signed — the receipt key (KVN 71: the card's ECC private key, or an AES key), and the
+ * DAP verification key the ISD holds (KVN 73).
+ */
 function keyInformation(card: CardRuntime): Uint8Array {
-  const infos = card.store.keys(KEYSET_PREFIX).flatMap((key) => {
+  const infos: KeyInformation[] = card.store.keys(KEYSET_PREFIX).flatMap((key) => {
     const kvn = parseInt(key.slice(KEYSET_PREFIX.length), 16);
     const keyLength = card.store.get(key)!.length / 3;
     return scp03KeysetInformation(kvn, keyLength);
   });
+  const receipts = card.profile.receipts;
+  if (receipts.type === 'ecdsa') infos.push({ keyId: 1, kvn: RECEIPT_KVN, components: [{ type: KEY_TYPE.ECC_PRIVATE, length: 32 }, ...ECC] });
+  if (receipts.type === 'aes') infos.push({ keyId: 1, kvn: RECEIPT_KVN, components: [{ type: KEY_TYPE.AES, length: receipts.key.length }] });
+  const dap = card.profile.dap?.key;
+  if (dap?.type === 'ecdsa') infos.push({ keyId: 1, kvn: DAP_KVN, components: [{ type: KEY_TYPE.ECC_PUBLIC, length: dap.publicKey.length }, ...ECC] });
+  if (dap?.type === 'aes') infos.push({ keyId: 1, kvn: DAP_KVN, components: [{ type: KEY_TYPE.AES, length: dap.key.length }] });
+  if (dap?.type === 'rsa') {
+    infos.push({ keyId: 1, kvn: DAP_KVN, components: [{ type: KEY_TYPE.RSA_MODULUS, length: dap.modulus.length }, { type: KEY_TYPE.RSA_PUBLIC_EXPONENT, length: dap.exponent.length }] });
+  }
   return buildKeyInformationTemplate(infos);
+}
+
+/** Signature-suite bitmaps (GPCS Tables H-9/H-10, reference §3.6): 08/10/20 AES-CMAC 128/192/256, 40 ECDSA P-256. */
+function suite(key: { type: 'aes'; length: number } | { type: 'ecdsa' } | { type: 'rsa'; bits: number }): Uint8Array {
+  if (key.type === 'aes') return Uint8Array.of(key.length === 16 ? 0x08 : key.length === 24 ? 0x10 : 0x20, 0x00);
+  if (key.type === 'rsa') return Uint8Array.of(key.bits > 1024 ? 0x02 : 0x01, 0x00);
+  return Uint8Array.of(0x40, 0x00);
+}
+
+/**
+ * Card Capability Information, tag 67 (GPCS H.4, reference §3.6): SCP03 with its `i` and AES key sizes,
+ * no privileges assignable to SSDs or applications beyond none, LFDB hashes SHA-1 and SHA-256, and the
+ * receipt and DAP signature suites the card uses.
+ */
+function cardCapabilities(card: CardRuntime): Uint8Array {
+  const sizes = new Set(card.store.keys(KEYSET_PREFIX).map((k) => card.store.get(k)!.length / 3));
+  const aes = (sizes.has(16) ? 0x01 : 0) | (sizes.has(24) ? 0x02 : 0) | (sizes.has(32) ? 0x04 : 0);
+  const parts = [
+    buildTlv(0xa0, [buildTlv(0x80, Uint8Array.of(0x03)), buildTlv(0x81, Uint8Array.of(card.profile.scp03.i)), buildTlv(0x82, Uint8Array.of(aes))]),
+    buildTlv(0x81, new Uint8Array(3)),
+    buildTlv(0x82, new Uint8Array(3)),
+    buildTlv(0x83, Uint8Array.of(0x01, 0x02)),
+  ];
+  const r = card.profile.receipts;
+  if (r.type !== 'none') parts.push(buildTlv(0x86, suite(r.type === 'aes' ? { type: 'aes', length: r.key.length } : { type: 'ecdsa' })));
+  const dap = card.profile.dap?.key;
+  if (dap) parts.push(buildTlv(0x87, suite(dap.type === 'aes' ? { type: 'aes', length: dap.key.length } : dap.type === 'rsa' ? { type: 'rsa', bits: dap.modulus.length * 8 } : { type: 'ecdsa' })));
+  return buildTlv(0x67, parts);
 }
 
 /**
