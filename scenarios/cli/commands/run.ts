@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { runSuite } from '../../run-suite.ts';
 import { createConsoleReporter } from '../../reporters/console-reporter.ts';
 import { toJunitXml } from '../../reporters/junit-reporter.ts';
@@ -38,8 +39,12 @@ export function registerRun(program: Command): void {
         onResult: (r) => reporter.finished(r),
       });
       reporter.summary(results, Date.now() - t0);
-      if (o.junit) writeFileSync(o.junit, toJunitXml(results));
-      if (o.json) writeFileSync(o.json, `${JSON.stringify({ results: results.map(({ trace: _t, ...r }) => r) }, null, 2)}\n`);
+      const write = (file: string, text: string) => {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, text);
+      };
+      if (o.junit) write(o.junit, toJunitXml(results));
+      if (o.json) write(o.json, `${JSON.stringify({ results: results.map(({ trace: _t, ...r }) => r) }, null, 2)}\n`);
       if (o.traceDir) writeTraceFiles(o.traceDir, results);
       if (results.length === 0) throw new Error(`no scenario files under ${paths.join(', ')}`);
       process.exitCode = results.every((r) => r.status === 'passed' || r.status === 'skipped') ? 0 : 1;
