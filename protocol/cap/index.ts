@@ -9,3 +9,4 @@ export { parseHeaderComponent, buildHeaderComponent, HEADER_FLAG, type HeaderCom
 export { parseDirectoryComponent, buildDirectoryComponent, type DirectoryComponent } from './directory-component.ts';
 export { parseAppletComponent, buildAppletComponent, type CapApplet } from './applet-component.ts';
 export { parseImportComponent, buildImportComponent, type CapImport } from './import-component.ts';
+export { readLoadFileDataBlock, type LoadFileInfo } from './load-file-info.ts';

@@ -9,7 +9,7 @@ import type { CardRuntime } from '../card-runtime.ts';
 import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
 import { encodeLoadFile, nextSequence, storedLoadFiles } from '../content/content-records.ts';
-import { readLoadFileInfo, LoadFileFormatError, type LoadFileInfo } from '../content/load-file-info.ts';
+import { readLoadFileDataBlock, CapError, type LoadFileInfo } from '../../protocol/cap/index.ts';
 import type { PendingLoad } from '../content/pending-load.ts';
 import { OBJECT_OVERHEAD } from '../storage/index.ts';
 import { STORE_KEY } from '../storage-keys.ts';
@@ -60,9 +60,9 @@ function completeLoad(card: CardRuntime, load: PendingLoad): CardResponse {
   }
   let info: LoadFileInfo;
   try {
-    info = readLoadFileInfo(lfdb);
+    info = readLoadFileDataBlock(lfdb);
   } catch (err) {
-    if (err instanceof LoadFileFormatError) throw new CardStatusError(SW.INCORRECT_DATA, err.message);
+    if (err instanceof CapError) throw new CardStatusError(SW.INCORRECT_DATA, err.message);
     throw err;
   }
   if (!equalBytes(info.packageAid, load.loadFileAid)) throw new CardStatusError(SW.INCORRECT_DATA, `the Load File's package AID ${toHex(info.packageAid)} is not the one INSTALL [for load] named`);
@@ -70,7 +70,13 @@ function completeLoad(card: CardRuntime, load: PendingLoad): CardResponse {
   return card.store.transaction(() => {
     card.store.write(
       STORE_KEY.elf(load.loadFileAid),
-      encodeLoadFile({ aid: load.loadFileAid, version: info.version, associatedSd: load.sdAid, modules: info.modules, sequence: nextSequence(card.store) }),
+      encodeLoadFile({
+        aid: load.loadFileAid,
+        version: Uint8Array.of(info.packageVersion.major, info.packageVersion.minor),
+        associatedSd: load.sdAid,
+        modules: info.applets.map((a) => a.aid),
+        sequence: nextSequence(card.store),
+      }),
     );
     card.store.write(STORE_KEY.elfCode(load.loadFileAid), lfdb);
     return { data: issueConfirmation(card, RECEIPT_CONTEXT.load(load.loadFileAid, load.sdAid)), sw: SW.SUCCESS };
