@@ -15,3 +15,4 @@ export { parseTrace } from './trace/parse-trace.ts';
 export { diffTraces, type TraceDiff, type TraceDiffOptions } from './trace/trace-diff.ts';
 export { withGetResponse } from './middleware/with-get-response.ts';
 export { withLatency } from './middleware/with-latency.ts';
+export { openReaderBySpec } from './reader-spec.ts';

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { createPcscReader, createReplayReader, createSimReader, VPCD_READER_NAME, type Reader } from '../reader-bridge/index.ts';
+import { createSimReader, openReaderBySpec, type Reader } from '../reader-bridge/index.ts';
 import { loadCard, type Card } from '../simulator/index.ts';
 
 export class ReaderSpecError extends Error {
@@ -19,11 +18,7 @@ export async function openReader(spec: string, options: { card?: string; seed?: 
     const card = loadCard(cardFile, { seed: options.seed ?? '0' });
     return { reader: createSimReader(card), card, cardFile };
   }
-  if (spec === 'vpcd') return { reader: await createPcscReader({ reader: VPCD_READER_NAME }) };
-  if (spec === 'pcsc' || spec.startsWith('pcsc:')) {
-    const name = spec.slice(5);
-    return { reader: await createPcscReader(name ? { reader: name } : {}) };
-  }
-  if (spec.startsWith('replay:')) return { reader: createReplayReader(readFileSync(resolve(spec.slice(7)), 'utf8')) };
+  const reader = await openReaderBySpec(spec);
+  if (reader) return { reader };
   throw new ReaderSpecError(`unknown reader '${spec}': use sim, vpcd, pcsc[:NAME] or replay:FILE`);
 }

@@ -57,7 +57,17 @@ describe('cardlab command line', () => {
     expect(r.stderr).toContain(image);
   });
 
-  it('demo (npm start) runs a full annotated card session and exits 0', () => {
+  it('terminal provision refuses an unknown reader spec and a sim reader without a card image, saying what to use', () => {
+    const base = ['terminal', 'provision', '--issuer', 'http://127.0.0.1:9', '--provider', 'http://127.0.0.1:9', '--service', 's'];
+    const bogus = cardlab([...base, '--reader', 'bogus']);
+    expect(bogus.status).not.toBe(0);
+    expect(bogus.stderr).toMatch(/unknown reader 'bogus': use sim, vpcd, pcsc\[:NAME\] or replay:FILE/);
+    const noCard = cardlab([...base, '--reader', 'sim']);
+    expect(noCard.status).not.toBe(0);
+    expect(noCard.stderr).toMatch(/--reader sim needs --card/);
+  });
+
+  it('demo runs a full annotated card session and exits 0', () => {
     const out = execFileSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8' });
     expect(out).toContain('EXTERNAL AUTHENTICATE');
     expect(out).toContain('every exchange answered as expected');
