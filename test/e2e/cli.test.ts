@@ -67,6 +67,14 @@ describe('cardlab command line', () => {
     expect(noCard.stderr).toMatch(/--reader sim needs --card/);
   });
 
+  it('card serve refuses a --vpcd value that is not [host:]port, before touching the card', () => {
+    for (const bad of ['0', '70000', 'host:', 'a:b:c']) {
+      const r = cardlab(['card', 'serve', '--vpcd', bad, '--card', '/nonexistent.json']);
+      expect(r.status, bad).not.toBe(0);
+      expect(r.stderr).toMatch(/--vpcd wants \[host:\]port/);
+    }
+  });
+
   it('demo runs a full annotated card session and exits 0', () => {
     const out = execFileSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8' });
     expect(out).toContain('EXTERNAL AUTHENTICATE');
