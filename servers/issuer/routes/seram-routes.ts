@@ -1,4 +1,4 @@
-import { fromHex } from '../../../protocol/bytes.ts';
+import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { ApiRouter, conflict, HttpError, notFound, type JsonSchema } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import {
@@ -213,6 +213,9 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       serviceId: order.serviceId,
       nonce: order.nonce,
       cardId: card.cin,
+      // The card's certified key: the provider verifies the card's own signature on a service start with it.
+      curve: card.curve,
+      cardPublicKey: toHex(card.publicKey),
       packageAid: app.packageAid,
       instanceAid: app.instanceAid,
       confirmationCounter: step.confirmation.counter,
