@@ -33,6 +33,14 @@ describe('Scp03HostSession', () => {
     expect([host.kvn, host.i, host.sequenceCounter, toHex(host.cardChallenge), toHex(host.kdd)]).toEqual([0x30, 0x70, 0x15, 'C40932A6FEFEAEB2', '00000000000000000000']);
   });
 
+  it('refuses a response for another key version than the one asked for (BAD_RESPONSE), before any key is used', () => {
+    const host = new Scp03HostSession({ keys: K_KEYS, kvn: 0x31, hostChallenge: fromHex('B2BDE1A2DC66BD56') });
+    expect(() => host.processInitializeUpdateResponse(fromHex(K1_RESPONSE))).toThrow(/key version 30, not the 31 asked for/);
+    const asked = new Scp03HostSession({ keys: K_KEYS, kvn: 0x30, hostChallenge: fromHex('B2BDE1A2DC66BD56') });
+    asked.processInitializeUpdateResponse(fromHex(K1_RESPONSE));
+    expect(asked.kvn).toBe(0x30);
+  });
+
   it('refuses a card cryptogram that does not verify (CRYPTOGRAM_MISMATCH)', () => {
     const host = new Scp03HostSession({ keys: K_KEYS, hostChallenge: fromHex('B2BDE1A2DC66BD56') });
     const response = fromHex(K1_RESPONSE);

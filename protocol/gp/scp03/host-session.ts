@@ -72,6 +72,11 @@ export class Scp03HostSession {
       throw new Scp03Error('BAD_RESPONSE', `INITIALIZE UPDATE response must be 29 or 32 bytes, got ${responseData.length}`);
     }
     if (responseData[11] !== 0x03) throw new Scp03Error('BAD_RESPONSE', `card answered for SCP ${responseData[11]!.toString(16)}, not 03`);
+    // AMD-D Table 7-2: Key Information names the keyset the card used; a card that answers with
+    // another keyset than the one asked for is not the session the host asked for.
+    if (this.#kvn !== 0 && responseData[10] !== this.#kvn) {
+      throw new Scp03Error('BAD_RESPONSE', `card answered with key version ${responseData[10]!.toString(16).padStart(2, '0')}, not the ${this.#kvn.toString(16).padStart(2, '0')} asked for`);
+    }
     this.#kdd = responseData.slice(0, 10);
     this.#kvn = responseData[10]!;
     this.#i = responseData[12]!;
