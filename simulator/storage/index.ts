@@ -4,6 +4,7 @@ export {
   PersistentStore,
   PowerLossError,
   StorageError,
+  type DurableEvent,
   type PhysicalWrite,
   type RecoveryReport,
   type StorageErrorCode,

@@ -248,3 +248,45 @@ describe('PersistentStore: power', () => {
     expect(() => new PersistentStore({ capacity: 1.5 })).toThrow(RangeError);
   });
 });
+
+describe('PersistentStore: the durable-change hook (write-through of a card image)', () => {
+  it('tells every commit, with the committed physical image, and nothing for an empty or aborted transaction', () => {
+    const store = new PersistentStore({ capacity: 1000 });
+    const seen: Array<{ event: string; image: Uint8Array }> = [];
+    store.onCommit((event) => seen.push({ event, image: store.image() }));
+    store.write('a', fromHex('01')); // implicit transaction
+    store.transaction(() => {
+      store.write('b', fromHex('02'));
+      store.write('a', fromHex('03'));
+    });
+    store.transaction(() => undefined); // empty: no physical write, nothing to tell
+    store.begin();
+    store.write('a', fromHex('04'));
+    store.abort(); // back to what the last commit left: nothing new to persist
+    expect(seen.map((s) => s.event)).toEqual(['commit', 'commit']);
+    expect(seen[1]!.image).toEqual(store.image());
+    expect(seen[1]!.image).toEqual(store.committedImage());
+  });
+
+  it('tells a power loss with the torn image (journal included), and the recovery at the next power-up', () => {
+    const store = new PersistentStore({ capacity: 1000 });
+    store.write('a', fromHex('0102'));
+    const seen: Array<{ event: string; image: Uint8Array }> = [];
+    store.onCommit((event) => seen.push({ event, image: store.image() }));
+    store.onWrite((w) => (w.kind === 'data' ? 'tear' : undefined));
+    expect(() => store.write('a', fromHex('0304'))).toThrow(PowerLossError);
+    expect(seen.map((s) => s.event)).toEqual(['power-loss']);
+    const torn = PersistentStore.fromImage(seen[0]!.image);
+    expect(torn.powered).toBe(false);
+    expect(torn.powerUp().restoredKeys).toEqual(['a']);
+    expect(torn.get('a')).toEqual(fromHex('0102'));
+    store.onWrite(undefined);
+    store.powerUp();
+    expect(seen.map((s) => s.event)).toEqual(['power-loss', 'recovery']);
+    expect(seen[1]!.image).toEqual(store.committedImage());
+    store.powerUp(); // nothing journaled: nothing to tell
+    store.onCommit(undefined);
+    store.write('a', fromHex('05'));
+    expect(seen).toHaveLength(2);
+  });
+});

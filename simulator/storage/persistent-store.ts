@@ -30,6 +30,12 @@ export type { PhysicalWrite, WriteHook } from './physical-memory.ts';
 export { OBJECT_OVERHEAD } from './store-limits.ts';
 export { PowerLossError, StorageError, type StorageErrorCode } from './storage-error.ts';
 
+/**
+ * A change of the durable state is complete: 'commit' (a transaction's commit write), 'power-loss'
+ * (a torn write left the memory torn, journal included), 'recovery' (power-up rolled a journal back).
+ */
+export type DurableEvent = 'commit' | 'power-loss' | 'recovery';
+
 export interface RecoveryReport {
   /** The journal held an unfinished transaction, now undone (even if only a torn record was found). */
   rolledBack: boolean;
@@ -47,6 +53,7 @@ export class PersistentStore {
   #inTransaction = false;
   #journaled = new Set<string>();
   #hook: WriteHook | undefined;
+  #durable: ((event: DurableEvent) => void) | undefined;
 
   /** A blank store of `capacity` bytes, or one holding `image` (whose capacity must match). */
   constructor(options: { capacity: number; image?: Uint8Array }) {
@@ -74,7 +81,10 @@ export class PersistentStore {
       throw new StorageError('BAD_IMAGE', `image capacity ${state.capacity} differs from the store's ${this.capacity}`);
     }
     this.#powered = state.journal.length === 0;
-    return new PhysicalMemory(state, () => this.#dropVolatile());
+    return new PhysicalMemory(state, () => {
+      this.#dropVolatile();
+      this.#durable?.('power-loss');
+    });
   }
 
   get powered(): boolean {
@@ -135,8 +145,10 @@ export class PersistentStore {
   /** Makes the transaction's writes permanent with one atomic 'commit' write (none if nothing was written). */
   commit(): void {
     this.#assertTransaction('commit');
-    if (this.#memory.journal.length > 0) this.#memory.writeCommit(this.#hook);
+    const wrote = this.#memory.journal.length > 0;
+    if (wrote) this.#memory.writeCommit(this.#hook);
     this.#endTransaction();
+    if (wrote) this.#durable?.('commit');
   }
 
   /** Undoes the transaction's writes from the journal ('data' writes, then a 'commit' write voiding it). */
@@ -190,6 +202,15 @@ export class PersistentStore {
     this.#hook = hook;
   }
 
+  /**
+   * Installs (or removes) the hook told when the durable state changed — after each commit, after a
+   * torn write, after a recovery — so a file backing the card can be written through. An abort or
+   * an empty transaction leaves the last committed state and is not told.
+   */
+  onCommit(hook: ((event: DurableEvent) => void) | undefined): void {
+    this.#durable = hook;
+  }
+
   /** Cuts power between writes (the card is pulled): RAM state is lost, an open transaction stays journaled. */
   powerOff(): void {
     this.#dropVolatile();
@@ -208,6 +229,7 @@ export class PersistentStore {
     const rolledBack = this.#memory.journal.length > 0;
     const report = { rolledBack, ...this.#memory.rollBack(decide) };
     this.#memory.index = 0;
+    if (rolledBack) this.#durable?.('recovery');
     return report;
   }
 
