@@ -1,5 +1,6 @@
 import { CardStatusError, SW, type CommandApdu } from '../../protocol/apdu/index.ts';
-import { concat, fromHex, readUint, u16, u32 } from '../../protocol/bytes.ts';
+import { concat, equalBytes, fromHex, readUint, u16, u32 } from '../../protocol/bytes.ts';
+import { CREDIT_ONCE_P1, LOYALTY_CLA, LOYALTY_INS, TRANSACTION_ID_LENGTH } from '../../protocol/loyalty/index.ts';
 import type { CardResponse } from '../dispatch.ts';
 import type { AppletContext, AppletModel } from './applet-model.ts';
 
@@ -7,11 +8,21 @@ import type { AppletContext, AppletModel } from './applet-model.ts';
 export const LOYALTY_PACKAGE_AID = fromHex('F0434152444C');
 export const LOYALTY_APPLET_AID = fromHex('F0434152444C01');
 
-/** The loyalty applet's commands (CLA 80). */
-export const LOYALTY_INS = { CREDIT: 0x52, DEBIT: 0x54, GET_BALANCE: 0x5c } as const;
+export { LOYALTY_INS };
 
 const DEFAULT_MAX_BALANCE = 1_000_000;
 const MAX_COUNTER = 0xffff;
+/** How many applied transaction ids the applet remembers. */
+const APPLIED_ENTRIES = 4;
+/** One remembered CREDIT [once]: transaction id (8) ‖ amount (4) ‖ balance after (4) ‖ counter after (2). */
+const ENTRY_LENGTH = TRANSACTION_ID_LENGTH + 4 + 4 + 2;
+
+interface Applied {
+  id: Uint8Array;
+  amount: number;
+  balance: number;
+  counter: number;
+}
 
 function state(ctx: AppletContext): { balance: number; counter: number; max: number } {
   return {
@@ -21,11 +32,57 @@ function state(ctx: AppletContext): { balance: number; counter: number; max: num
   };
 }
 
-function amountOf(apdu: CommandApdu): number {
-  if (apdu.data.length !== 4) throw new CardStatusError(SW.WRONG_LENGTH, 'the amount is 4 bytes');
-  const amount = readUint(apdu.data);
+/** The remembered CREDIT [once] entries, newest first (none before the first one). */
+function appliedLog(ctx: AppletContext): Applied[] {
+  const log = ctx.get('applied');
+  const out: Applied[] = [];
+  for (let o = 0; log && o + ENTRY_LENGTH <= log.length; o += ENTRY_LENGTH) {
+    const e = log.subarray(o, o + ENTRY_LENGTH);
+    out.push({ id: e.slice(0, 8), amount: readUint(e.subarray(8, 12)), balance: readUint(e.subarray(12, 16)), counter: readUint(e.subarray(16, 18)) });
+  }
+  return out;
+}
+
+function encodeLog(entries: Applied[]): Uint8Array {
+  return concat(...entries.map((e) => concat(e.id, u32(e.amount), u32(e.balance), u16(e.counter))));
+}
+
+function checkAmount(bytes: Uint8Array): number {
+  const amount = readUint(bytes);
   if (amount === 0) throw new CardStatusError(SW.INCORRECT_DATA, 'the amount must not be zero');
   return amount;
+}
+
+const answer = (balance: number, counter: number): CardResponse => ({ data: concat(u32(balance), u16(counter)), sw: SW.SUCCESS });
+
+/** Balance and counter after a CREDIT or DEBIT of `amount`, or the refusal (6985). */
+function next(s: { balance: number; counter: number; max: number }, ins: number, amount: number): { balance: number; counter: number } {
+  const balance = ins === LOYALTY_INS.CREDIT ? s.balance + amount : s.balance - amount;
+  if (balance < 0) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `insufficient balance: ${s.balance} < ${amount}`);
+  if (balance > s.max) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `balance would exceed the maximum ${s.max}`);
+  if (s.counter >= MAX_COUNTER) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'transaction counter exhausted');
+  return { balance, counter: s.counter + 1 };
+}
+
+/** CREDIT [once]: applied the first time its transaction id is seen, answered from the log after that. */
+function creditOnce(ctx: AppletContext, apdu: CommandApdu): CardResponse {
+  if (apdu.data.length !== TRANSACTION_ID_LENGTH + 4) throw new CardStatusError(SW.WRONG_LENGTH, 'transaction id (8) and amount (4)');
+  const id = apdu.data.slice(0, TRANSACTION_ID_LENGTH);
+  const amount = checkAmount(apdu.data.subarray(TRANSACTION_ID_LENGTH));
+  const log = appliedLog(ctx);
+  const seen = log.find((e) => equalBytes(e.id, id));
+  if (seen) {
+    if (seen.amount !== amount) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `transaction id already applied with amount ${seen.amount}`);
+    return answer(seen.balance, seen.counter);
+  }
+  const after = next(state(ctx), LOYALTY_INS.CREDIT, amount);
+  const entries = [{ id, amount, ...after }, ...log].slice(0, APPLIED_ENTRIES);
+  ctx.transaction(() => {
+    ctx.write('balance', u32(after.balance));
+    ctx.write('counter', u16(after.counter));
+    ctx.write('applied', encodeLog(entries));
+  });
+  return answer(after.balance, after.counter);
 }
 
 /**
@@ -33,8 +90,18 @@ function amountOf(apdu: CommandApdu): number {
  * from the C9 install parameters, default 1,000,000). CREDIT `80 52 00 00 04 <amount>` and DEBIT
  * `80 54 00 00 04 <amount>` update balance and counter in ONE transaction (both or neither after a
  * power loss) and answer balance ‖ counter; GET BALANCE `80 5C 00 00 06` answers the same.
+ *
+ * CREDIT [once] `80 52 01 00 0C <transaction id, 8 bytes> <amount, 4 bytes> 06` credits the amount the
+ * first time the id is seen and remembers it; the same id and amount again answer the balance ‖ counter
+ * that first credit answered, with 9000, and change nothing — so a command resent after a lost answer
+ * is applied exactly once. The last 4 applied ids are kept in the persistent field `applied` (created
+ * at the first CREDIT [once]), newest first, 18 bytes each: id (8) ‖ amount (4) ‖ balance after (4) ‖
+ * counter after (2); it is written in the same transaction as balance and counter, so a power loss
+ * leaves all three as they were or all three updated. A known id with another amount is 6985.
+ *
  * Refusals: insufficient funds or a balance above the maximum 6985, counter exhausted 6985,
- * zero amount 6A80, wrong Lc 6700, P1-P2 ≠ 0000 6A86, CLA ≠ 80 6E00, unknown INS 6D00.
+ * zero amount 6A80, wrong Lc 6700, P1-P2 other than 0000 (or 0100 for CREDIT) 6A86, CLA ≠ 80 6E00,
+ * unknown INS 6D00 (ISO/IEC 7816-4 §5.6 status words).
  */
 export const loyaltyApplet: AppletModel = {
   name: 'loyalty',
@@ -47,26 +114,23 @@ export const loyaltyApplet: AppletModel = {
     ctx.write('max', u32(max));
   },
   process(ctx, apdu): CardResponse {
-    if (apdu.cla !== 0x80) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'loyalty commands use CLA 80');
+    if (apdu.cla !== LOYALTY_CLA) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'loyalty commands use CLA 80');
+    if (apdu.ins === LOYALTY_INS.CREDIT && apdu.p1 === CREDIT_ONCE_P1 && apdu.p2 === 0) return creditOnce(ctx, apdu);
     if (apdu.p1 !== 0 || apdu.p2 !== 0) throw new CardStatusError(SW.INCORRECT_P1P2);
     const s = state(ctx);
-    const answer = (balance: number, counter: number): CardResponse => ({ data: concat(u32(balance), u16(counter)), sw: SW.SUCCESS });
     switch (apdu.ins) {
       case LOYALTY_INS.GET_BALANCE:
         if (apdu.data.length !== 0) throw new CardStatusError(SW.WRONG_LENGTH);
         return answer(s.balance, s.counter);
       case LOYALTY_INS.CREDIT:
       case LOYALTY_INS.DEBIT: {
-        const amount = amountOf(apdu);
-        const balance = apdu.ins === LOYALTY_INS.CREDIT ? s.balance + amount : s.balance - amount;
-        if (balance < 0) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `insufficient balance: ${s.balance} < ${amount}`);
-        if (balance > s.max) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `balance would exceed the maximum ${s.max}`);
-        if (s.counter >= MAX_COUNTER) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'transaction counter exhausted');
+        if (apdu.data.length !== 4) throw new CardStatusError(SW.WRONG_LENGTH, 'the amount is 4 bytes');
+        const after = next(s, apdu.ins, checkAmount(apdu.data));
         ctx.transaction(() => {
-          ctx.write('balance', u32(balance));
-          ctx.write('counter', u16(s.counter + 1));
+          ctx.write('balance', u32(after.balance));
+          ctx.write('counter', u16(after.counter));
         });
-        return answer(balance, s.counter + 1);
+        return answer(after.balance, after.counter);
       }
       default:
         throw new CardStatusError(SW.INS_NOT_SUPPORTED);

@@ -1,0 +1,108 @@
+import { describe, it, expect } from 'vitest';
+import { fromHex, toHex } from '../../protocol/bytes.ts';
+import { generateEcKeyPair, seededRandom } from '../../protocol/crypto/index.ts';
+import { buildCap, readCap, loadFileDataBlock, loadFileDataBlockHash, buildLoadFile } from '../../protocol/cap/index.ts';
+import { signDap } from '../../protocol/gp/dap.ts';
+import { buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../protocol/gp/commands/index.ts';
+import { buildCredit, buildCreditOnce, buildGetBalance } from '../../protocol/loyalty/index.ts';
+import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, PersistentStore, type Card } from '../index.ts';
+import { authenticate } from '../../test/support/card-host.ts';
+
+const ISD = fromHex('A000000151000000');
+const DAP = generateEcKeyPair('P-256', seededRandom('loyalty-dap'));
+const TX_A = fromHex('0102030405060708');
+const TX_B = fromHex('1112131415161718');
+const SEED = 11;
+
+/** A card with the loyalty applet installed and selected (maximum balance 1000). */
+function loyaltyCard(): Card {
+  const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(DAP.publicKey) } } }, seed: SEED });
+  card.powerOn();
+  const { send } = authenticate(card, 0x03);
+  const lfdb = loadFileDataBlock(readCap(buildCap({ packageAid: LOYALTY_PACKAGE_AID, appletAids: [LOYALTY_APPLET_AID], codeSize: 200 })));
+  const hash = loadFileDataBlockHash(lfdb);
+  const loadFile = buildLoadFile(lfdb, [{ sdAid: ISD, signature: signDap({ type: 'ecdsa', curve: 'P-256', privateKey: DAP.privateKey }, hash) }]);
+  send(buildInstallForLoad({ loadFileAid: LOYALTY_PACKAGE_AID, lfdbHash: hash }));
+  for (const c of buildLoadCommands(loadFile, 239)) send(c);
+  const installed = send(buildInstallForInstall({ loadFileAid: LOYALTY_PACKAGE_AID, moduleAid: LOYALTY_APPLET_AID, instanceAid: LOYALTY_APPLET_AID, applicationParameters: fromHex('000003E8') }));
+  expect(toHex(installed.slice(-2))).toBe('9000');
+  expect(toHex(card.transmit(buildSelect(LOYALTY_APPLET_AID)))).toBe('9000');
+  return card;
+}
+
+const send = (card: Card, c: Uint8Array) => toHex(card.transmit(c));
+
+describe('loyalty applet: CREDIT [once] with a transaction id', () => {
+  it('applies a transaction id once: the repeat answers the first result with 9000 and credits nothing', () => {
+    const card = loyaltyCard();
+    expect(send(card, buildCreditOnce(100, TX_A))).toBe('0000006400019000');
+    expect(send(card, buildCreditOnce(100, TX_A))).toBe('0000006400019000');
+    expect(send(card, buildGetBalance())).toBe('0000006400019000');
+  });
+
+  it('answers a repeat with the result of its first application even after later transactions', () => {
+    const card = loyaltyCard();
+    expect(send(card, buildCreditOnce(100, TX_A))).toBe('0000006400019000');
+    expect(send(card, buildCredit(5))).toBe('0000006900029000');
+    expect(send(card, buildCreditOnce(100, TX_A))).toBe('0000006400019000');
+    expect(send(card, buildCreditOnce(7, TX_B))).toBe('0000007000039000');
+    expect(send(card, buildGetBalance())).toBe('0000007000039000');
+  });
+
+  it('refuses a known transaction id with another amount (6985), changing nothing', () => {
+    const card = loyaltyCard();
+    send(card, buildCreditOnce(100, TX_A));
+    const image = toHex(card.store.committedImage());
+    expect(send(card, buildCreditOnce(101, TX_A))).toBe('6985');
+    expect(toHex(card.store.committedImage())).toBe(image);
+  });
+
+  it('remembers the last 4 transaction ids: a fifth pushes the oldest out', () => {
+    const card = loyaltyCard();
+    const ids = [1, 2, 3, 4, 5].map((i) => Uint8Array.of(0, 0, 0, 0, 0, 0, 0, i));
+    for (const id of ids) expect(send(card, buildCreditOnce(1, id)).slice(-4)).toBe('9000');
+    for (const id of ids.slice(1)) expect(send(card, buildCreditOnce(1, id)).slice(-4)).toBe('9000');
+    expect(send(card, buildGetBalance())).toBe('0000000500059000');
+    expect(send(card, buildCreditOnce(1, ids[0]!))).toBe('0000000600069000');
+  });
+
+  it.each([
+    ['a short data field', '8052010008010203040506070806', '6700'],
+    ['an all-zero amount', '805201000C01020304050607080000000006', '6A80'],
+    ['P1 02', '805202000C01020304050607080000006406', '6A86'],
+    ['P2 01', '805201010C01020304050607080000006406', '6A86'],
+  ])('refuses %s', (_what, apdu, sw) => {
+    const card = loyaltyCard();
+    expect(send(card, fromHex(apdu))).toBe(sw);
+    expect(send(card, buildGetBalance())).toBe('0000000000009000');
+  });
+
+  it('keeps balance, counter and applied ids together across a power loss at any write of CREDIT [once]', () => {
+    let writes = 0;
+    {
+      const card = loyaltyCard();
+      card.onPersistentWrite((w) => void (writes = Math.max(writes, w.index)));
+      send(card, buildCreditOnce(100, TX_A));
+    }
+    expect(writes).toBeGreaterThanOrEqual(3);
+    for (let index = 1; index <= writes; index++) {
+      const card = loyaltyCard();
+      card.onPersistentWrite((w) => (w.index === index ? 'tear' : undefined));
+      expect(() => card.transmit(buildCreditOnce(100, TX_A))).toThrow();
+      card.onPersistentWrite(undefined);
+      const reborn = createCard({ seed: SEED, store: PersistentStore.fromImage(card.store.image()) });
+      reborn.powerOn();
+      expect(send(reborn, buildSelect(LOYALTY_APPLET_AID))).toBe('9000');
+      // Rolled back as a whole: the retry applies it, and once only.
+      expect(send(reborn, buildGetBalance())).toBe('0000000000009000');
+      expect(send(reborn, buildCreditOnce(100, TX_A))).toBe('0000006400019000');
+      expect(send(reborn, buildCreditOnce(100, TX_A))).toBe('0000006400019000');
+    }
+  });
+
+  it('keeps plain CREDIT as it was: the same command twice credits twice', () => {
+    const card = loyaltyCard();
+    expect(send(card, buildCredit(100))).toBe('0000006400019000');
+    expect(send(card, buildCredit(100))).toBe('000000C800029000');
+  });
+});
