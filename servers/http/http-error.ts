@@ -56,6 +56,18 @@ export type HttpErrorCode =
   | 'service_already_registered'
   | 'not_a_member'
   | 'notification_conflict'
+  | 'idempotency_key_missing'
+  | 'idempotency_key_mismatch'
+  | 'already_a_member'
+  // provider: card-signed service start (S16)
+  | 'invalid_start_request'
+  | 'unknown_start_request'
+  | 'start_request_mismatch'
+  | 'card_key_unknown'
+  | 'start_signature_invalid'
+  | 'unknown_start'
+  | 'start_responses_mismatch'
+  | 'start_not_applied'
   // server faults
   | 'internal_error';
 
