@@ -5,3 +5,4 @@ export {
   ApplicationRequestError,
   type ApplicationRequest,
 } from './application-request.ts';
+export { encodeStartRequest, decodeStartRequest, verifyStartRequestSignature, StartRequestError, type StartRequest } from './start-request.ts';
