@@ -11,4 +11,15 @@ export {
   type WriteHook,
 } from './persistent-store.ts';
 export { MAX_KEY_LENGTH, MAX_VALUE_LENGTH } from './store-limits.ts';
-export { CARD_IMAGE_FORMAT, CardImageError, loadCardImage, saveCardImage, type CardImageErrorCode, type CardImageFile } from './card-image.ts';
+export {
+  CARD_IMAGE_FORMAT,
+  CARD_IMAGE_FORMAT_PLAIN,
+  CardImageError,
+  cardImageKeyring,
+  loadCardImage,
+  saveCardImage,
+  type CardImage,
+  type CardImageErrorCode,
+  type CardImageFile,
+  type CardImageKeyOptions,
+} from './card-image.ts';

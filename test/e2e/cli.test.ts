@@ -16,7 +16,7 @@ describe('cardlab command line', () => {
     const image = join(dir, 'card.json');
     const made = cardlab(['card', 'new', '--seed', '3', '-o', image]);
     expect(made.status, made.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(image, 'utf8')).format).toBe('cardlab-card-image/1');
+    expect(JSON.parse(readFileSync(image, 'utf8')).format).toBe('cardlab-card-image/2');
 
     // Two INITIALIZE UPDATEs in two processes: the persistent sequence counter goes 1, then 2.
     const iu = '8050000008010203040506070800\n';

@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { systemRandom } from '../../protocol/crypto/index.ts';
+import { DATA_KEY_ENV, DATA_KEY_FILE, SecretBox, loadDataKeys, writePrivateFileAtomic } from '../../protocol/secrets/index.ts';
+
+/** Where the keyring of a card image comes from, for error messages: the variable, else the key file beside the image. */
+export function cardImageKeySource(path: string): string {
+  return `${DATA_KEY_ENV} or ${join(dirname(path), DATA_KEY_FILE)}`;
+}
+
+/**
+ * The data keyring that seals the card image at `path`: `CARDLAB_DATA_KEY` when set, else
+ * `data-keys.json` beside the image. With `create`, a missing key file is made (0600, one fresh key
+ * from the system's random source) in the image's directory, which must exist; that directory is
+ * left as it is (it may be the user's working directory, which loadDataKeys would narrow to 0700).
+ * Without `create`, undefined when there is no key. Keyring defects throw SecretBoxError.
+ */
+export function cardImageKeys(path: string, options: { create: boolean; env?: NodeJS.ProcessEnv }): SecretBox | undefined {
+  const env = options.env ?? process.env;
+  const dir = dirname(path);
+  const keyFile = join(dir, DATA_KEY_FILE);
+  if (!env[DATA_KEY_ENV] && !existsSync(keyFile)) {
+    if (!options.create) return undefined;
+    // The key file's documented form: { "keys": [{ "id", "key" }] }, the first key current.
+    const key = Buffer.from(systemRandom().bytes(32)).toString('hex');
+    writePrivateFileAtomic(keyFile, `${JSON.stringify({ keys: [{ id: 'k1', key }] }, null, 2)}\n`);
+  }
+  return loadDataKeys({ dir, random: systemRandom(), env });
+}
