@@ -3,6 +3,7 @@ import { Validator } from 'jsonschema';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GPSERAM_YAML_URL, loadSeramSchemas, seramErrors, type SeramMessageKind } from './index.ts';
+import { strictOpenApiSchema } from './seram-schema.ts';
 
 const doc = parse(readFileSync(GPSERAM_YAML_URL, 'utf8')) as { components: { examples: Record<string, { value: unknown }>; schemas: Record<string, { required?: string[] }> } };
 const example = (name: string) => doc.components.examples[name]!.value;
@@ -67,5 +68,23 @@ describe('GP SERAM message validation (gpseram.yaml, erratum corrected)', () => 
     const schemas = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('#/components/schemas/', '#/definitions/'));
     const result = new Validator().validate(example('handshakeResponse'), { definitions: schemas, $ref: '#/definitions/ramHandshakeResponse' });
     expect(result.valid).toBe(false);
+  });
+
+  it('refuses null, a number, a string, a boolean or an array where a message needs an object (OpenAPI: null only where nullable)', () => {
+    for (const bad of [null, 5, 'x', true, []]) {
+      expect(seramErrors('remoteManagementReport', { localAgentStatus: bad })).toEqual([expect.objectContaining({ path: '/localAgentStatus' })]);
+      expect(seramErrors('remoteManagementReport', { localAgentStatus: { localAgentStatusEnum: 'PROCESSED' }, ramResponses: [bad] })).toEqual([
+        expect.objectContaining({ path: '/ramResponses/0' }),
+      ]);
+      expect(seramErrors('remoteManagementOrder', { ramCommands: [bad] })).toEqual([expect.objectContaining({ path: '/ramCommands/0' })]);
+      expect(seramErrors('ramHandshakeResponse', bad)).not.toEqual([]);
+      expect(seramErrors('remoteManagementReport', bad)).not.toEqual([]);
+    }
+  });
+
+  it('reads nullable: true as admitting null, and only there', () => {
+    expect(strictOpenApiSchema({ type: 'string', nullable: true })).toEqual({ type: ['string', 'null'], nullable: true });
+    expect(strictOpenApiSchema({ properties: { a: { required: ['x'] } } })).toEqual({ type: 'object', properties: { a: { type: 'object', required: ['x'] } } });
+    expect(strictOpenApiSchema({ type: 'object', properties: { properties: { type: 'string' } } })).toEqual({ type: 'object', properties: { properties: { type: 'string' } } });
   });
 });

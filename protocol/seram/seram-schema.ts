@@ -27,9 +27,35 @@ export function loadSeramSchemas(): Record<string, Schema> {
   return schemas;
 }
 
+/**
+ * The OpenAPI 3.0 meaning of a schema, made explicit for a draft-07 validator (OpenAPI 3.0.3
+ * §4.7.24): `null` is a value only where `nullable: true` says so. gpseram.yaml leaves `type` out of
+ * its object schemas (`localAgentStatus`, `ramResponse`, `ramCommand`, …), which draft-07 reads as
+ * "any value", so `null`, `5` or `[]` would pass where a message needs an object: a schema with
+ * `properties` or `required` and no `type` is an object; `nullable: true` adds `null` to its type.
+ */
+export function strictOpenApiSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strictOpenApiSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties' || key === 'definitions') out[key] = mapValues(value as Record<string, unknown>, strictOpenApiSchema);
+    else if (key === 'items' || key === 'allOf' || key === 'anyOf' || key === 'oneOf' || key === 'not' || key === 'additionalProperties') out[key] = strictOpenApiSchema(value);
+    // Everything else is a literal (enum, example, required, discriminator, …), not a schema.
+    else out[key] = value;
+  }
+  if (out['type'] === undefined && (out['properties'] !== undefined || out['required'] !== undefined)) out['type'] = 'object';
+  if (out['nullable'] === true && typeof out['type'] === 'string') out['type'] = [out['type'], 'null'];
+  return out;
+}
+
+function mapValues(record: Record<string, unknown>, f: (v: unknown) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
 const SCHEMAS = loadSeramSchemas();
-/** The same schemas as draft-07 `definitions`, for jsonschema. */
-const DEFINITIONS = JSON.parse(JSON.stringify(SCHEMAS).replaceAll('#/components/schemas/', '#/definitions/')) as Record<string, Schema>;
+/** The same schemas as draft-07 `definitions`, strict as OpenAPI means them, for jsonschema. */
+const DEFINITIONS = mapValues(JSON.parse(JSON.stringify(SCHEMAS).replaceAll('#/components/schemas/', '#/definitions/')), strictOpenApiSchema) as Record<string, Schema>;
 const validator = new Validator();
 
 /**

@@ -1,4 +1,7 @@
 import express, { type RequestHandler } from 'express';
+import { DEFAULT_BODY_LIMIT } from './read-body.ts';
+
+export { DEFAULT_BODY_LIMIT };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -7,10 +10,9 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Default body limit: every message of these servers fits in far less. */
-export const DEFAULT_BODY_LIMIT = 64 * 1024;
-
 /**
+ * Superseded by the `ApiRouter`, which reads and parses a route's body itself after authenticating
+ * (and with the route's own limit); kept for apps not yet moved to router security schemes.
  * JSON body parser that keeps the raw bytes (for HMAC checks), accepts only objects and arrays
  * (`strict`) and refuses anything above `limit` bytes with 413 before parsing it.
  */

@@ -4,12 +4,14 @@ import type { RequestHandler } from 'express';
 export type { Logger } from 'pino';
 
 /**
- * Paths pino blanks out wherever they appear: personal data and key material must never reach a
- * log line, even when a whole record is logged by mistake.
+ * Paths pino blanks out wherever they appear: personal data, key material and bearer values (a SERAM
+ * `sessionId` admits its holder to the session) must never reach a log line, even when a whole record
+ * is logged by mistake. A top-level `name` or `address` is not here: pino's redaction would also
+ * blank the logger's own `name`; `withoutPersonalData` drops those two instead.
  */
 export const REDACTED_PATHS = [
-  'name',
-  'address',
+  'sessionId',
+  '*.sessionId',
   '*.name',
   '*.address',
   'keys',
@@ -24,10 +26,32 @@ export const REDACTED_PATHS = [
   'req.headers["x-cardlab-signature"]',
 ];
 
-/** A pino logger with the redaction above; `level: 'silent'` for tests. */
+/** Top-level keys of a log object that would be personal data; dropped, and named in `redacted`. */
+const PERSONAL_TOP_LEVEL = ['name', 'address'] as const;
+
+/** pino `formatters.log`: a log object's own `name`/`address` never reach the line. */
+function withoutPersonalData(object: Record<string, unknown>): Record<string, unknown> {
+  if (!PERSONAL_TOP_LEVEL.some((key) => Object.hasOwn(object, key))) return object;
+  const kept = { ...object };
+  const redacted: string[] = [];
+  for (const key of PERSONAL_TOP_LEVEL) {
+    if (Object.hasOwn(kept, key)) {
+      delete kept[key];
+      redacted.push(key);
+    }
+  }
+  return { ...kept, redacted };
+}
+
+/** A pino logger (JSON lines, no pretty-printing) with the redaction above; `level: 'silent'` for tests. */
 export function createLogger(options: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
   return pino(
-    { name: options.name, level: options.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    {
+      name: options.name,
+      level: options.level ?? 'info',
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { log: withoutPersonalData },
+    },
     options.destination ?? process.stdout,
   );
 }

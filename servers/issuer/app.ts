@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
-import { ApiRouter, DEFAULT_BODY_LIMIT, errorHandler, jsonBody, notFoundHandler, requestLog } from '../http/index.ts';
+import { ApiRouter, bearerTokenScheme, errorHandler, notFoundHandler, requestLog } from '../http/index.ts';
 import { seramComponents } from '../../protocol/seram/index.ts';
-import { DEFAULTS, type IssuerDeps } from './issuer-deps.ts';
+import type { IssuerDeps } from './issuer-deps.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { collationRoutes } from './routes/collation-routes.ts';
 import { installRoutes } from './routes/install-routes.ts';
@@ -23,11 +23,9 @@ export function createIssuerApp(deps: IssuerDeps): IssuerApp {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
-  // CAP uploads carry a base64 CAP; every other body is small.
-  app.use('/admin/applications', jsonBody(deps.capBodyLimit ?? DEFAULTS.capBodyLimit));
-  app.use(jsonBody(DEFAULT_BODY_LIMIT));
 
-  const api = new ApiRouter();
+  // Each route reads its own body (its own limit), after the router has authenticated the caller.
+  const api = new ApiRouter({ securitySchemes: { adminToken: bearerTokenScheme(deps.adminToken) } });
   collationRoutes(api, deps);
   installRoutes(api, deps);
   const sessions = seramRoutes(api, deps);
@@ -43,7 +41,6 @@ export function createIssuerApp(deps: IssuerDeps): IssuerApp {
     },
     {
       components: seramComponents(),
-      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
     },
   );
   app.get('/openapi.json', (_req, res) => {

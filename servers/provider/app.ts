@@ -5,19 +5,17 @@ import { encodeApplicationRequest } from '../../protocol/provisioning/index.ts';
 import {
   AID,
   ApiRouter,
+  bearerTokenScheme,
+  bodySignatureScheme,
   conflict,
-  DEFAULT_BODY_LIMIT,
   errorHandler,
   HEX,
   ID,
-  jsonBody,
   labelledMac,
   notFound,
   notFoundHandler,
   REQUEST_AUTHORISATION_LABEL,
   requestLog,
-  requireBearerToken,
-  requireBodySignature,
   unprocessable,
   type JsonSchema,
   type Logger,
@@ -137,8 +135,10 @@ export function createProviderApp(deps: ProviderDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
-  app.use(jsonBody(DEFAULT_BODY_LIMIT));
-  const api = new ApiRouter();
+  // The router authenticates before it reads a body; the issuer's HMAC is checked on the raw bytes before they are parsed.
+  const api = new ApiRouter({
+    securitySchemes: { adminToken: bearerTokenScheme(deps.adminToken), issuerHmac: bodySignatureScheme(() => deps.issuerSecret) },
+  });
   const lifetime = deps.requestLifetimeSeconds ?? 300;
 
   api.route(
@@ -242,7 +242,6 @@ export function createProviderApp(deps: ProviderDeps): Express {
 
   api.route(
     { method: 'post', path: '/admin/services', operationId: 'registerService', summary: 'Add a service to the catalogue', tags: ['admin'], security: 'adminToken', body: SERVICE_BODY, responses: { '201': { description: 'registered' } } },
-    requireBearerToken(deps.adminToken),
     async (req, res) => {
       res.status(201).json(await registerService(deps, req.body as Parameters<typeof registerService>[1]));
     },
@@ -250,13 +249,10 @@ export function createProviderApp(deps: ProviderDeps): Express {
 
   const document = api.openApi(
     { title: 'cardlab service provider', version: '1.0.0', description: 'Service provider server: catalogue, service selection, new-member notifications, service start.' },
-    { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' }, issuerHmac: { type: 'apiKey', in: 'header', name: 'x-cardlab-signature' } } },
   );
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  // The issuer's HMAC is checked before anything else of a notification is looked at.
-  app.post('/notifications', requireBodySignature(() => deps.issuerSecret));
   app.use(api.router);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

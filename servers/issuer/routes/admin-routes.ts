@@ -6,7 +6,7 @@ import { issueCardCertificate, PkiError, randomSerialNumber } from '../../../pro
 import { AID, ApiRouter, badRequest, conflict, HEX, ID, notFound, requireBearerToken, type JsonSchema } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import { dapSigningKey } from '../ca/issuer-keys.ts';
-import type { IssuerDeps } from '../issuer-deps.ts';
+import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
 import { StoreError, type ApplicationRecord, type CardRecord, type InstallOrderRecord, type OrderState } from '../store/issuer-store.ts';
 
 const CARDHOLDER_BODY: JsonSchema = {
@@ -343,7 +343,18 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
   );
 
   api.route(
-    { method: 'post', path: '/admin/applications', operationId: 'registerApplication', summary: 'Upload a CAP file: parsed, hashed and DAP-signed at upload', tags, security, body: APPLICATION_BODY, responses: { '201': { description: 'registered' } } },
+    {
+      method: 'post',
+      path: '/admin/applications',
+      operationId: 'registerApplication',
+      summary: 'Upload a CAP file: parsed, hashed and DAP-signed at upload',
+      tags,
+      security,
+      body: APPLICATION_BODY,
+      // A base64 CAP: the one body above the 64 KiB default.
+      bodyLimit: deps.capBodyLimit ?? DEFAULTS.capBodyLimit,
+      responses: { '201': { description: 'registered' } },
+    },
     auth,
     async (req, res) => {
       res.status(201).json(await registerApplication(deps, req.body as RegisterApplicationInput));
