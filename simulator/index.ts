@@ -18,7 +18,7 @@ export {
   type PhysicalWrite,
   type WriteHook,
 } from './storage/index.ts';
-export { loadCard } from './load-card.ts';
+export { loadCard, backCardWithImage, type LoadCardOptions } from './load-card.ts';
 export { runCardShell, type CardShellOptions, type CardShellResult } from './shell/card-shell.ts';
 export { formatExchange } from './shell/exchange-text.ts';
 export { DEFAULT_APPLETS, loyaltyApplet, echoApplet, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, LOYALTY_INS, ECHO_APPLET_AID, ECHO_PACKAGE_AID, type AppletModel, type AppletContext } from './applets/index.ts';

@@ -25,13 +25,13 @@ function describeEvent(e: VpcdServerEvent): string {
 export function registerCardServe(card: Command): void {
   card
     .command('serve')
-    .description("serve a card image to the system's PC/SC daemon through vsmartcard's vpcd driver until interrupted; save the card on exit")
+    .description("serve a card image to the system's PC/SC daemon through vsmartcard's vpcd driver until interrupted; the card image is written through at every commit")
     .requiredOption('--vpcd <[host:]port>', 'the vpcd driver to connect to (35963 = reader Virtual PCD 00 00)')
     .requiredOption('--card <file>', 'card image file (from `cardlab card new`)')
     .option('--seed <seed>', "seed of the card's random source for this session", '0')
     .action(async (opts: { vpcd: string; card: string; seed: string }) => {
       const { host, port } = parseVpcdAddress(opts.vpcd);
-      const c = loadCard(opts.card, { seed: opts.seed });
+      const c = loadCard(opts.card, { seed: opts.seed, writeThrough: true });
       let quietRetries = false;
       const server = serveCardOverVpcd(c, {
         host,

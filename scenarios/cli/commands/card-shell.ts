@@ -5,13 +5,14 @@ import { loadCard, runCardShell } from '../../../simulator/index.ts';
 export function registerCardShell(card: Command): void {
   card
     .command('shell')
-    .description('power the card on, read one C-APDU (hex) per line from stdin, print one R-APDU per line; save the card at end of input')
+    .description('power the card on, read one C-APDU (hex) per line from stdin, print one R-APDU per line; the card image is written through at every commit')
     .requiredOption('--card <file>', 'card image file (from `cardlab card new`)')
     .option('--seed <seed>', "seed of the card's random source for this session", '0')
     .option('--annotate', 'print # lines explaining each exchange')
     .action(async (opts: { card: string; seed: string; annotate?: boolean }) => {
-      const c = loadCard(opts.card, { seed: opts.seed });
+      const c = loadCard(opts.card, { seed: opts.seed, writeThrough: true });
       await runCardShell({ card: c, input: process.stdin, output: process.stdout, annotate: opts.annotate === true });
+      // Every commit is already on disk; this last save seals an image that was read plain (/1).
       c.powerOff();
       c.saveImage(opts.card);
     });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { provision } from '../../../terminal/index.ts';
 import { toAnnotatedText, toJsonLines, type TraceEntry } from '../../../reader-bridge/index.ts';
+import { backCardWithImage } from '../../../simulator/index.ts';
 import { openReader } from '../../open-reader.ts';
 
 /**
@@ -14,7 +15,7 @@ export function registerTerminalProvision(program: Command): void {
     .command('provision')
     .description('run S1–S16: collate the card, select the service, have the card sign, relay the install, start the service')
     .requiredOption('--reader <reader>', 'sim, vpcd, pcsc[:NAME] or replay:FILE')
-    .option('--card <file>', 'card image for --reader sim (saved back afterwards)')
+    .option('--card <file>', 'card image for --reader sim (written through at every commit)')
     .option('--seed <seed>', "seed of the simulated card's random source", '0')
     .requiredOption('--issuer <url>', 'issuer server URL')
     .requiredOption('--provider <url>', 'provider server URL')
@@ -23,6 +24,9 @@ export function registerTerminalProvision(program: Command): void {
     .option('--json', 'print the result as JSON instead of progress lines')
     .action(async (o: { reader: string; card?: string; seed: string; issuer: string; provider: string; service: string; trace?: string; json?: boolean }) => {
       const { reader, card, cardFile } = await openReader(o.reader, { card: o.card, seed: o.seed });
+      // The card's memory is its image: each commit is on disk before the card answers, so a terminal
+      // killed mid-flow leaves the card as a real one pulled from the reader would be.
+      if (card && cardFile) backCardWithImage(card, cardFile);
       const trace: TraceEntry[] = [];
       try {
         const result = await provision({
