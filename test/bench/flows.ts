@@ -1,0 +1,256 @@
+/**
+ * `npm run bench:flows`: whole provisioning flows (S1–S16) against the issuer and provider, beside a
+ * bare express server answering the same exchanges with canned JSON. Figures only, never asserted.
+ *
+ * The servers run in a child process (flow-servers.ts) so their CPU time is theirs alone; the
+ * terminals run here, each with its own simulated card (registered through the admin API) in a sim
+ * reader, driven by terminal/provision.ts. For each concurrency: flows/s (wall), p50/p99 flow
+ * latency, and server CPU ms per flow (process.cpuUsage of the child). The bare server gets the
+ * recorded HTTP exchanges of one real flow (same count, same bodies) and the provider notification,
+ * replayed in order by as many concurrent clients; its terminals do no card work.
+ *
+ * BENCH_PROFILE=1 writes a CPU profile of the cardlab child (node --cpu-prof) to reports/profile/.
+ * BENCH_LOG_LEVEL (default info) sets the servers' log level.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { fromHex, toHex } from '../../protocol/bytes.ts';
+import { buildCap } from '../../protocol/cap/index.ts';
+import { buildSelect, buildGetData } from '../../protocol/gp/commands/index.ts';
+import { parseSingleTlv } from '../../protocol/tlv/index.ts';
+import { createSimReader } from '../../reader-bridge/index.ts';
+import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, type Card } from '../../simulator/index.ts';
+import { provision } from '../../terminal/index.ts';
+import type { Canned, FromChild, ToChild } from './flow-servers.ts';
+
+const SERVICE_ID = 'loyalty';
+const ROUNDS: Array<{ concurrency: number; flows: number }> = [
+  { concurrency: 1, flows: 12 },
+  { concurrency: 8, flows: 48 },
+  { concurrency: 32, flows: 96 },
+  { concurrency: 64, flows: 192 },
+];
+
+interface Child {
+  process: ChildProcess;
+  ready: Extract<FromChild, { type: 'ready' }>;
+  request(m: ToChild): Promise<FromChild>;
+}
+
+async function startChild(mode: 'cardlab' | 'bare'): Promise<Child> {
+  const execArgv = ['--import', 'tsx'];
+  if (mode === 'cardlab' && process.env.BENCH_PROFILE) execArgv.push('--cpu-prof', '--cpu-prof-dir', 'reports/profile');
+  const child = fork(fileURLToPath(new URL('./flow-servers.ts', import.meta.url)), [mode], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ready = await new Promise<Extract<FromChild, { type: 'ready' }>>((resolve, reject) => {
+    child.once('message', (m: FromChild) => (m.type === 'ready' ? resolve(m) : reject(new Error(`child said ${m.type}`))));
+    child.once('exit', (code) => reject(new Error(`${mode} servers exited with ${code}`)));
+  });
+  return {
+    process: child,
+    ready,
+    request: (m) =>
+      new Promise((resolve) => {
+        child.once('message', resolve);
+        child.send(m);
+      }),
+  };
+}
+
+async function stopChild(child: Child): Promise<void> {
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.send({ type: 'exit' } satisfies ToChild);
+  await exited;
+}
+
+async function cpuOf(child: Child): Promise<{ ms: number; requests: number }> {
+  const m = (await child.request({ type: 'cpu' })) as Extract<FromChild, { type: 'cpu' }>;
+  return { ms: (m.user + m.system) / 1000, requests: m.requests };
+}
+
+async function call(base: string, path: string, o: { method?: string; body?: unknown; token?: string }): Promise<any> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  const r = await fetch(`${base}${path}`, { method: o.method ?? 'POST', headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+  const body = await r.json();
+  if (r.status >= 300) throw new Error(`${path}: ${r.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** The application and service every flow installs. */
+async function registerService(s: Child['ready']): Promise<void> {
+  const cap = buildCap({ packageAid: LOYALTY_PACKAGE_AID, appletAids: [LOYALTY_APPLET_AID], codeSize: 1024 });
+  await call(s.issuerUrl, '/admin/applications', { token: s.adminToken!, body: { providerId: s.providerId, name: 'Loyalty', cap: Buffer.from(cap).toString('base64') } });
+  await call(s.providerUrl, '/admin/services', {
+    token: s.adminToken!,
+    body: {
+      id: SERVICE_ID,
+      name: 'Loyalty',
+      packageAid: toHex(LOYALTY_PACKAGE_AID),
+      appletAid: toHex(LOYALTY_APPLET_AID),
+      startCommands: [toHex(buildSelect(LOYALTY_APPLET_AID)), '80520000040000006406'],
+    },
+  });
+}
+
+/** A personalised card of its own, registered with the issuer (S0), its certificate installed. */
+async function newCard(s: Child['ready'], seed: number): Promise<Card> {
+  const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: s.dapPublicKey! } } }, seed });
+  card.powerOn();
+  const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).slice(0, -2)).value;
+  const k = card.profile.keys[0]!;
+  const { cardholderId } = await call(s.issuerUrl, '/admin/cardholders', { token: s.adminToken!, body: { name: `Holder ${seed}`, address: `${seed} Bench Street` } });
+  const registered = await call(s.issuerUrl, '/admin/cards', {
+    token: s.adminToken!,
+    body: {
+      cardholderId,
+      iin: toHex(value(0x42)),
+      cin: toHex(value(0x45)),
+      icSerial: toHex(value(0x9f7f).subarray(12, 16)),
+      keys: { kvn: k.kvn, enc: toHex(k.enc), mac: toHex(k.mac), dek: toHex(k.dek) },
+      cardPublicKey: toHex(card.signingKey().publicKey),
+    },
+  });
+  card.installCertificate(fromHex(registered.certificate));
+  card.powerOff();
+  return card;
+}
+
+async function inBatches<T>(n: number, width: number, f: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i += width) out.push(...(await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, j) => f(i + j)))));
+  return out;
+}
+
+interface Round {
+  concurrency: number;
+  flows: number;
+  flowsPerSecond: number;
+  p50: number;
+  p99: number;
+  cpuPerFlow: number;
+  requestsPerFlow: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** Runs `flows` flows with `concurrency` workers; `flow(i)` is one whole flow. */
+async function round(child: Child, concurrency: number, flows: number, flow: (i: number) => Promise<void>): Promise<Round> {
+  const latencies: number[] = [];
+  let next = 0;
+  const before = await cpuOf(child);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < flows; i = next++) {
+        const t = performance.now();
+        await flow(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const wall = performance.now() - start;
+  const after = await cpuOf(child);
+  latencies.sort((a, b) => a - b);
+  return {
+    concurrency,
+    flows,
+    flowsPerSecond: (flows * 1000) / wall,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPerFlow: (after.ms - before.ms) / flows,
+    requestsPerFlow: (after.requests - before.requests) / flows,
+  };
+}
+
+/** Records the HTTP exchanges of one flow (the terminal's calls) by wrapping the global fetch. */
+async function recordFlow(s: Child['ready'], card: Card): Promise<Array<{ server: 'issuer' | 'provider'; method: string; path: string; body: string | undefined; canned: Canned }>> {
+  const recorded: Array<{ server: 'issuer' | 'provider'; method: string; path: string; body: string | undefined; canned: Canned }> = [];
+  const real = globalThis.fetch;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(String(input));
+    const response = await real(input, init);
+    const text = await response.clone().text();
+    recorded.push({
+      server: url.origin === new URL(s.issuerUrl).origin ? 'issuer' : 'provider',
+      method: init?.method ?? 'GET',
+      path: url.pathname + url.search,
+      body: typeof init?.body === 'string' ? init.body : undefined,
+      canned: { status: response.status, body: text ? JSON.parse(text) : null },
+    });
+    return response;
+  };
+  try {
+    const result = await provision({ reader: createSimReader(card), issuerUrl: s.issuerUrl, providerUrl: s.providerUrl, serviceId: SERVICE_ID });
+    if (result.outcome !== 'completed') throw new Error(`recording flow failed: ${JSON.stringify(result.error)}`);
+  } finally {
+    globalThis.fetch = real;
+  }
+  return recorded;
+}
+
+const pad = (v: string, n: number) => v.padStart(n);
+const f1 = (v: number) => v.toFixed(1);
+
+async function main(): Promise<void> {
+  const total = ROUNDS.reduce((n, r) => n + r.flows, 0) + 1;
+  console.log(`cardlab bench:flows — node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}`);
+  console.log(`servers' log level: ${process.env.BENCH_LOG_LEVEL ?? 'info'}; ${total} flows, each with a card of its own`);
+
+  const cardlab = await startChild('cardlab');
+  const s = cardlab.ready;
+  await registerService(s);
+  const cards = await inBatches(total, 8, (i) => newCard(s, 1000 + i));
+
+  // One recorded flow: the exchanges the bare server will answer, and a warm-up.
+  const exchanges = await recordFlow(s, cards[0]!);
+  const notification = JSON.stringify({
+    notificationId: 'n', event: 'application.installed', orderId: 'o', providerId: s.providerId, serviceId: SERVICE_ID, nonce: '00'.repeat(16),
+    cardId: '00'.repeat(8), curve: 'P-256', cardPublicKey: '04'.repeat(65), packageAid: toHex(LOYALTY_PACKAGE_AID), instanceAid: toHex(LOYALTY_APPLET_AID), confirmationCounter: 1, installedAt: new Date().toISOString(),
+  });
+
+  const ours: Round[] = [];
+  let used = 1;
+  for (const r of ROUNDS) {
+    const base = used;
+    used += r.flows;
+    ours.push(
+      await round(cardlab, r.concurrency, r.flows, async (i) => {
+        const result = await provision({ reader: createSimReader(cards[base + i]!), issuerUrl: s.issuerUrl, providerUrl: s.providerUrl, serviceId: SERVICE_ID });
+        if (result.outcome !== 'completed') throw new Error(`flow failed: ${JSON.stringify(result.error)}`);
+      }),
+    );
+  }
+  await stopChild(cardlab);
+
+  const bare = await startChild('bare');
+  const b = bare.ready;
+  const script = [...exchanges, { server: 'provider' as const, method: 'POST', path: '/notifications', body: notification, canned: { status: 200, body: { notificationId: 'n', recorded: true, duplicate: false } } }];
+  await bare.request({ type: 'canned', exchanges: script.map((e) => e.canned) });
+  const replay = async () => {
+    for (let i = 0; i < script.length; i++) {
+      const e = script[i]!;
+      const headers: Record<string, string> = { 'x-bench-exchange': String(i), ...(e.body !== undefined ? { 'content-type': 'application/json' } : {}) };
+      const r = await fetch(`${e.server === 'issuer' ? b.issuerUrl : b.providerUrl}${e.path}`, { method: e.method, headers, body: e.body });
+      await r.text();
+    }
+  };
+  await replay();
+  const bares: Round[] = [];
+  for (const r of ROUNDS) bares.push(await round(bare, r.concurrency, r.flows, replay));
+  await stopChild(bare);
+
+  console.log(`exchanges per flow: ${exchanges.length} from the terminal + 1 issuer → provider notification; bare server: the same ${script.length}, canned`);
+  console.log('');
+  console.log('terminals | flows | ours flows/s  p50 ms  p99 ms  CPU ms/flow  req/flow | bare flows/s  p50 ms  p99 ms  CPU ms/flow | ours/bare flows/s  CPU');
+  for (let i = 0; i < ROUNDS.length; i++) {
+    const o = ours[i]!;
+    const x = bares[i]!;
+    console.log(
+      `${pad(String(o.concurrency), 9)} | ${pad(String(o.flows), 5)} | ${pad(f1(o.flowsPerSecond), 12)} ${pad(f1(o.p50), 7)} ${pad(f1(o.p99), 7)} ${pad(f1(o.cpuPerFlow), 12)} ${pad(f1(o.requestsPerFlow), 9)} | ` +
+        `${pad(f1(x.flowsPerSecond), 12)} ${pad(f1(x.p50), 7)} ${pad(f1(x.p99), 7)} ${pad(f1(x.cpuPerFlow), 12)} | ${pad((o.flowsPerSecond / x.flowsPerSecond).toFixed(2), 17)} ${pad((o.cpuPerFlow / x.cpuPerFlow).toFixed(1), 4)}×`,
+    );
+  }
+}
+
+await main();
