@@ -1,22 +1,23 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toHex } from '../protocol/bytes.ts';
+import { fromHex, toHex } from '../protocol/bytes.ts';
 import { buildCap } from '../protocol/cap/index.ts';
 import type { EcCurve } from '../protocol/crypto/index.ts';
 import { registerApplication, registerCard, registerCardholder } from './issuer/routes/admin-routes.ts';
 import { registerService } from './provider/app.ts';
 import type { RunningServers } from './serve.ts';
 
-/** A personalised card the demo registers: its card-unique data, keys, and how to finish it. */
+/** A card the demo registers: its card-unique data and signing key, and how to personalise it. */
 export interface DemoCard {
   iin: Uint8Array;
   cin: Uint8Array;
   icSerial: Uint8Array;
-  keys: { kvn: number; enc: Uint8Array; mac: Uint8Array; dek: Uint8Array };
   publicKey: Uint8Array;
   curve: EcCurve;
   /** Writes the issuer's certificate into the card (GET DATA 7F21). */
   installCertificate(der: Uint8Array): void;
+  /** Replaces the card's default ISD keys with the per-card keys the issuer derived for it. */
+  installKeys(keys: { kvn: number; enc: Uint8Array; mac: Uint8Array; dek: Uint8Array }): void;
   /** Saves the card image. */
   save(path: string): void;
 }
@@ -29,7 +30,10 @@ export interface DemoService {
   packageAid: Uint8Array;
   appletAid: Uint8Array;
   codeSize: number;
+  /** C-APDUs sent as they are at every start (e.g. SELECT of the instance). */
   startCommands: Uint8Array[];
+  /** Points credited once at start: the provider sends CREDIT [once] with a transaction id of its own per member. */
+  openingCredit?: number;
 }
 
 export interface DemoData {
@@ -49,16 +53,17 @@ export async function ensureDemoData(servers: RunningServers, dataDir: string, d
   const issuer = servers.issuer.deps;
   const card = demo.card(issuer.keys.dap.publicKey);
   const { cardholderId } = await registerCardholder(issuer, { name: 'Demo Cardholder', address: '1 Example Street, Demo Town' });
-  const { certificate } = await registerCard(issuer, {
+  const { certificate, keys } = await registerCard(issuer, {
     cardholderId,
     iin: toHex(card.iin),
     cin: toHex(card.cin),
     icSerial: toHex(card.icSerial),
-    keys: { kvn: card.keys.kvn, enc: toHex(card.keys.enc), mac: toHex(card.keys.mac), dek: toHex(card.keys.dek) },
     cardPublicKey: toHex(card.publicKey),
     curve: card.curve,
   });
   card.installCertificate(Buffer.from(certificate, 'hex'));
+  // No two demo cards share ISD keys: the issuer derived this card's own from its master key.
+  card.installKeys({ kvn: keys!.kvn, enc: fromHex(keys!.enc), mac: fromHex(keys!.mac), dek: fromHex(keys!.dek) });
   const cardPath = join(dataDir, 'demo-card.json');
   card.save(cardPath);
 
@@ -74,6 +79,7 @@ export async function ensureDemoData(servers: RunningServers, dataDir: string, d
       packageAid: toHex(s.packageAid),
       appletAid: toHex(s.appletAid),
       startCommands: s.startCommands.map((c) => toHex(c)),
+      ...(s.openingCredit !== undefined ? { openingCredit: s.openingCredit } : {}),
     });
   }
   const data: DemoData = { cardPath, serviceIds: demo.services.map((s) => s.id) };

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { systemRandom, type RandomSource } from '../protocol/crypto/index.ts';
+import { ensurePrivateDir, loadDataKeys, writePrivateFileAtomic, type SecretBox } from '../protocol/secrets/index.ts';
 import { createLogger, listen, type Listening, type Logger } from './http/index.ts';
 import { systemClock, type Clock } from './ids.ts';
 import { createIssuerApp } from './issuer/app.ts';
@@ -11,7 +12,7 @@ import { OutboxWorker } from './issuer/outbox/outbox-worker.ts';
 import { registerProvider } from './issuer/routes/admin-routes.ts';
 import { SqliteIssuerStore } from './issuer/store/sqlite-issuer-store.ts';
 import { createProviderApp, type ProviderDeps } from './provider/app.ts';
-import { SqliteProviderStore } from './provider/store/provider-store.ts';
+import { SqliteProviderStore } from './provider/store/sqlite-provider-store.ts';
 
 export interface ServeOptions {
   /** Data directory (databases, CA and DAP keys, secrets); created if missing. */
@@ -24,6 +25,8 @@ export interface ServeOptions {
   clock?: Clock;
   /** The provider's own random source (default: `random`); separate streams keep seeded runs reproducible. */
   providerRandom?: RandomSource;
+  /** The keyring sealing secrets at rest (default: CARDLAB_DATA_KEY, else `<dataDir>/keys/data-keys.json`). */
+  dataKeys?: SecretBox;
   /** Outbox retry timing (tests shorten it), and its own random source and clock if given. */
   outbox?: { baseDelayMs?: number; pollMs?: number; random?: RandomSource; clock?: Clock };
 }
@@ -47,12 +50,25 @@ interface LocalSecrets {
 
 const PROVIDER_ID = 'cardlab-provider';
 
-/** Secrets of a data directory, created on first start (`secrets.json`, mode 0600). */
-function localSecrets(dataDir: string, random: RandomSource): { secrets: LocalSecrets; created: boolean } {
+/**
+ * Secrets of a data directory, created on first start: `secrets.json` (0600) holds them sealed with
+ * the data keyring (`{ "sealed": base64 }`); a plain file of an earlier version is read and re-sealed.
+ */
+function localSecrets(dataDir: string, random: RandomSource, box: SecretBox): { secrets: LocalSecrets; created: boolean } {
   const path = join(dataDir, 'secrets.json');
-  if (existsSync(path)) return { secrets: JSON.parse(readFileSync(path, 'utf8')) as LocalSecrets, created: false };
+  const save = (s: LocalSecrets) =>
+    writePrivateFileAtomic(path, `${JSON.stringify({ sealed: Buffer.from(box.seal(Buffer.from(JSON.stringify(s)), 'secrets.json')).toString('base64') })}\n`);
+  if (existsSync(path)) {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as LocalSecrets | { sealed: string };
+    if (!('sealed' in file)) {
+      save(file);
+      return { secrets: file, created: false };
+    }
+    const secrets = JSON.parse(Buffer.from(box.open(new Uint8Array(Buffer.from(file.sealed, 'base64')), 'secrets.json')).toString('utf8')) as LocalSecrets;
+    return { secrets, created: false };
+  }
   const secrets: LocalSecrets = { adminToken: toHex(random.bytes(24)).toLowerCase(), providerId: PROVIDER_ID, providerSecret: toHex(random.bytes(32)) };
-  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  save(secrets);
   return { secrets, created: true };
 }
 
@@ -65,16 +81,19 @@ function localSecrets(dataDir: string, random: RandomSource): { secrets: LocalSe
  */
 export async function startServers(options: ServeOptions): Promise<RunningServers> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(join(dataDir, 'issuer'), { recursive: true });
-  mkdirSync(join(dataDir, 'provider'), { recursive: true });
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(join(dataDir, 'issuer'));
+  ensurePrivateDir(join(dataDir, 'provider'));
   const random = options.random ?? systemRandom();
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'cardlab' });
   const host = options.host ?? '127.0.0.1';
-  const { secrets } = localSecrets(dataDir, random);
+  // The data keyring seals every secret at rest: CARDLAB_DATA_KEY, else keys/data-keys.json (0600).
+  const box = options.dataKeys ?? loadDataKeys({ dir: join(dataDir, 'keys'), random });
+  const { secrets } = localSecrets(dataDir, random, box);
 
-  const keys = await loadOrCreateIssuerKeys(join(dataDir, 'issuer', 'keys'), random);
-  const issuerStore = new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'));
+  const keys = await loadOrCreateIssuerKeys(join(dataDir, 'issuer', 'keys'), random, box);
+  const issuerStore = new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'), { secrets: box });
   const providerStore = new SqliteProviderStore(join(dataDir, 'provider', 'provider.db'));
   const issuerLogger = logger.child({ server: 'issuer' });
   const outbox = new OutboxWorker({

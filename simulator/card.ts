@@ -20,8 +20,8 @@ import { Dispatcher, type CardResponse, type CommandContext, type CommandHandler
 import { DEFAULT_HANDLERS } from './commands/index.ts';
 import { Registry } from './registry.ts';
 import { personalize } from './personalize.ts';
-import { STORE_KEY } from './storage-keys.ts';
-import { equalBytes } from '../protocol/bytes.ts';
+import { STORE_KEY, KEYSET_PREFIX } from './storage-keys.ts';
+import { concat, equalBytes } from '../protocol/bytes.ts';
 import { DEFAULT_APPLETS, type AppletContext, type AppletModel } from './applets/index.ts';
 import { findApplication } from './content/content-records.ts';
 import type { PendingLoad } from './content/pending-load.ts';
@@ -152,6 +152,31 @@ export class Card implements CardRuntime {
   installCertificate(der: Uint8Array): void {
     if (der.length < 64 || der[0] !== 0x30) throw new Error('not a DER certificate');
     this.store.transaction(() => this.store.write(STORE_KEY.CARD_CERTIFICATE, der));
+  }
+
+  /**
+   * The issuer's personalisation of the ISD keys (what PUT KEY or a personalisation bureau's STORE DATA
+   * does, GPCS §11.8): replaces the keyset of this key version (or adds it), keeping its sequence
+   * counter, in one transaction. The issuer's own per-card keys then replace the profile's defaults.
+   */
+  installKeys(keyset: { kvn: number; enc: Uint8Array; mac: Uint8Array; dek: Uint8Array }): void {
+    if (keyset.kvn < 1 || keyset.kvn > 0x7f) throw new Error('KVN must be 01–7F');
+    if (![16, 24, 32].includes(keyset.enc.length) || keyset.mac.length !== keyset.enc.length || keyset.dek.length !== keyset.enc.length) throw new Error('ENC, MAC and DEK are AES keys of one length');
+    this.store.transaction(() => {
+      for (const name of this.store.keys(KEYSET_PREFIX)) if (name !== STORE_KEY.keyset(keyset.kvn)) this.store.remove(name);
+      this.store.write(STORE_KEY.keyset(keyset.kvn), concat(keyset.enc, keyset.mac, keyset.dek));
+      if (!this.store.get(STORE_KEY.sequenceCounter(keyset.kvn))) this.store.write(STORE_KEY.sequenceCounter(keyset.kvn), new Uint8Array(3));
+    });
+  }
+
+  /** The ISD's SCP03 keyset as personalised (the lowest key version when `kvn` is not given): what a host needs to open a session. */
+  keyset(kvn?: number): { kvn: number; enc: Uint8Array; mac: Uint8Array; dek: Uint8Array } | undefined {
+    const names = this.store.keys(KEYSET_PREFIX);
+    const name = kvn === undefined ? names[0] : names.find((n) => n === STORE_KEY.keyset(kvn));
+    const bytes = name === undefined ? undefined : this.store.get(name);
+    if (!name || !bytes) return undefined;
+    const n = bytes.length / 3;
+    return { kvn: parseInt(name.slice(KEYSET_PREFIX.length), 16), enc: bytes.slice(0, n), mac: bytes.slice(n, 2 * n), dek: bytes.slice(2 * n) };
   }
 
   /** The machine's state value, e.g. `{ on: { lifeCycle: 'SECURED', channel: 'idle', selection: 'isd' } }`. */

@@ -185,16 +185,15 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
       const card = ctx.card;
       if (!card) throw new StepFailure('the embedded servers register the simulated card; this reader has none');
       const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).subarray(0, -2)).value;
-      const keys = card.profile.keys[0]!;
       await ensureDemoData(w.servers, w.dataDir, {
         card: () => ({
           iin: value(0x42),
           cin: value(0x45),
           icSerial: value(0x9f7f).subarray(12, 16),
-          keys: { kvn: keys.kvn, enc: keys.enc, mac: keys.mac, dek: keys.dek },
           publicKey: card.signingKey().publicKey,
           curve: card.signingKey().curve,
           installCertificate: (der) => card.installCertificate(der),
+          installKeys: (keys) => card.installKeys(keys),
           save: () => undefined,
         }),
         services: demoServices(),

@@ -39,7 +39,8 @@ export const apduStep: StepRunner = async (ctx, step) => {
 };
 
 export const authenticateStep: StepRunner = async (ctx, step) => {
-  const profileKeys = ctx.card?.profile.keys[0];
+  // The keys the card holds now: the profile's, or the issuer's per-card keys after personalisation.
+  const profileKeys = ctx.card?.keyset();
   const keys = step.authenticate?.keys
     ? { enc: fromHex(step.authenticate.keys.enc), mac: fromHex(step.authenticate.keys.mac), dek: fromHex(step.authenticate.keys.dek) }
     : profileKeys

@@ -20,7 +20,6 @@ export type HttpErrorCode =
   | 'card_blocked'
   | 'card_data_mismatch'
   | 'card_already_registered'
-  | 'card_not_collated'
   | 'invalid_card_data'
   // issuer: applications and providers
   | 'unknown_provider'
@@ -44,6 +43,11 @@ export type HttpErrorCode =
   | 'already_installed'
   | 'insufficient_memory'
   | 'unknown_order'
+  | 'order_open'
+  | 'order_expired'
+  | 'invalid_aid'
+  | 'not_on_card'
+  | 'unknown_dead_letter'
   // SERAM remote management
   | 'unknown_session'
   | 'session_closed'

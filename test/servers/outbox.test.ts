@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../protocol/crypto/index.ts';
 import { createLogger, OutboxWorker, SqliteIssuerStore } from '../../servers/index.ts';
-import { provision, startWorld, type World } from './support/world.ts';
+import { provision, startWorld, TEST_DATA_KEYS, type World } from './support/world.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 let world: World | undefined;
@@ -23,7 +23,7 @@ function tempDb(): string {
 
 /** The issuer comes back on the same database file with a fresh worker (as after a process restart). */
 function restartedWorker(w: World, file: string, o: { afterSend?: () => void } = {}) {
-  const store = new SqliteIssuerStore(file);
+  const store = new SqliteIssuerStore(file, { secrets: TEST_DATA_KEYS });
   const worker = new OutboxWorker({ store, logger, clock: () => w.clock.now, random: seededRandom('restart'), baseDelayMs: 50, ...o });
   return { store, worker };
 }
@@ -41,8 +41,8 @@ describe('outbox: the provider hears of each member exactly once in effect', () 
 
     const { store, worker } = restartedWorker(w, file);
     try {
-      expect(await worker.runOnce()).toEqual({ delivered: 1, retried: 0 });
-      expect(await worker.runOnce()).toEqual({ delivered: 0, retried: 0 });
+      expect(await worker.runOnce()).toEqual({ delivered: 1, retried: 0, dead: 0 });
+      expect(await worker.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 0 });
       expect(w.provider.store.db.all('SELECT order_id FROM members')).toEqual([{ order_id: install.orderId }]);
       expect(w.provider.store.db.all('SELECT received_count FROM notifications')).toEqual([{ received_count: 1 }]);
     } finally {
@@ -68,7 +68,7 @@ describe('outbox: the provider hears of each member exactly once in effect', () 
 
     const { store, worker } = restartedWorker(w, file);
     try {
-      expect(await worker.runOnce()).toEqual({ delivered: 1, retried: 0 });
+      expect(await worker.runOnce()).toEqual({ delivered: 1, retried: 0, dead: 0 });
       expect(w.provider.store.db.all('SELECT received_count FROM notifications')).toEqual([{ received_count: 2 }]);
       expect(w.provider.store.db.all('SELECT * FROM members')).toHaveLength(1);
       expect(store.db.get('SELECT attempts FROM outbox WHERE delivered_at IS NOT NULL')).toEqual({ attempts: 1 });
@@ -83,22 +83,22 @@ describe('outbox: the provider hears of each member exactly once in effect', () 
     const url = w.issuer.store.db.get<{ notification_url: string }>('SELECT notification_url FROM providers')!.notification_url;
     await w.issuer.store.setProviderNotificationUrl('acme-loyalty', 'http://127.0.0.1:9/notifications');
 
-    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 1 });
+    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 1, dead: 0 });
     const first = w.issuer.store.db.get<{ attempts: number; next_attempt_at: number; last_error: string }>('SELECT attempts, next_attempt_at, last_error FROM outbox')!;
     expect(first.attempts).toBe(1);
     expect(first.next_attempt_at - w.clock.now).toBeGreaterThanOrEqual(25);
     expect(first.next_attempt_at - w.clock.now).toBeLessThanOrEqual(50);
     // Not yet due: nothing is tried.
-    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 0 });
+    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 0 });
     w.clock.now = first.next_attempt_at;
-    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 1 });
+    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 1, dead: 0 });
     const second = w.issuer.store.db.get<{ attempts: number; next_attempt_at: number }>('SELECT attempts, next_attempt_at FROM outbox')!;
     expect(second.attempts).toBe(2);
     expect(second.next_attempt_at - w.clock.now).toBeGreaterThanOrEqual(50); // doubled
 
     await w.issuer.store.setProviderNotificationUrl('acme-loyalty', url);
     w.clock.now = second.next_attempt_at;
-    expect(await w.outbox.runOnce()).toEqual({ delivered: 1, retried: 0 });
+    expect(await w.outbox.runOnce()).toEqual({ delivered: 1, retried: 0, dead: 0 });
     expect(w.provider.store.db.all('SELECT received_count FROM notifications')).toEqual([{ received_count: 1 }]);
   });
 

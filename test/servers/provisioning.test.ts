@@ -26,8 +26,9 @@ describe('provisioning S1–S16 over real HTTP with the simulated card', () => {
     const freeBefore = parseCardResources(fromHex(report.cardResources)).freeNonVolatileMemory;
     const collated = await collate(w, report);
     expect(collated.status).toBe(200);
-    expect(collated.body).toMatchObject({ cardId: w.cardId, registered: true, status: 'active', installedApplications: [], freeMemory: { nonVolatile: freeBefore } });
-    expect(issuerDb.get('SELECT free_nvm, collated_at FROM cards WHERE id = ?', [w.cardId])).toMatchObject({ free_nvm: freeBefore, collated_at: w.clock.now });
+    // Anonymous: the issuer reads it back and records nothing (what it records comes from the card, authenticated).
+    expect(collated.body).toMatchObject({ status: 'received', cin: w.cin, freeMemory: { nonVolatile: freeBefore } });
+    expect(issuerDb.get('SELECT free_nvm, collated_at FROM cards WHERE id = ?', [w.cardId])).toMatchObject({ free_nvm: null, collated_at: null });
 
     // S4–S5: catalogue
     const catalogue = await http(w.providerUrl, '/services');
@@ -89,30 +90,38 @@ describe('provisioning S1–S16 over real HTTP with the simulated card', () => {
     expect(issuerDb.get('SELECT free_nvm, installed_count FROM cards WHERE id = ?', [w.cardId])).toEqual({ free_nvm: after.freeNonVolatileMemory, installed_count: after.installedApplications });
     const outbox = issuerDb.all('SELECT order_id, delivered_at, attempts FROM outbox');
     expect(outbox).toEqual([{ order_id: orderId, delivered_at: null, attempts: 0 }]);
-    expect(await http(w.issuerUrl, `/install-orders/${orderId}`)).toMatchObject({ status: 200, body: { state: 'confirmed' } });
+    expect(await http(w.issuerUrl, `/install-orders/${orderId}?sessionId=${install.body.sessionId}`)).toMatchObject({ status: 200, body: { state: 'confirmed' } });
 
-    // The collation now lists the application.
-    const again = await collate(w);
-    expect(again.body.installedApplications).toEqual(expect.arrayContaining([{ aid: INSTANCE_AID, kind: 'application', loadFileAid: PACKAGE_AID }]));
+    // The issuer now lists the application on the card: a new request for it is refused.
+    expect(await w.issuer.store.listCardContents(w.cardId)).toEqual(expect.arrayContaining([expect.objectContaining({ aid: INSTANCE_AID, kind: 'application', loadFileAid: PACKAGE_AID })]));
+    const again = (await selectService(w)).body;
+    expect(await requestInstall(w, again, cardSigns(w.card, again.encodedRequest))).toMatchObject({ status: 409, body: { error: { code: 'already_installed' } } });
 
-    // S16 before S15: not a member yet.
-    expect(await http(w.providerUrl, `/services/${SERVICE_ID}/start`, { body: { cardId: w.cin } })).toMatchObject({ status: 409, body: { error: { code: 'not_a_member' } } });
+    // S16 before S15: not a member yet, so no start request to sign.
+    expect(await http(w.providerUrl, `/services/${SERVICE_ID}/start-requests`, { body: { cardId: w.cin } })).toMatchObject({ status: 409, body: { error: { code: 'not_a_member' } } });
 
     // S15: the outbox worker tells the provider, which records the member once.
-    expect(await w.outbox.runOnce()).toEqual({ delivered: 1, retried: 0 });
+    expect(await w.outbox.runOnce()).toEqual({ delivered: 1, retried: 0, dead: 0 });
     expect(issuerDb.get<{ delivered_at: number | null }>('SELECT delivered_at FROM outbox')!.delivered_at).toBe(w.clock.now);
     expect(providerDb.all('SELECT service_id, card_id, order_id, state FROM members')).toEqual([{ service_id: SERVICE_ID, card_id: w.cin, order_id: orderId, state: 'member' }]);
-    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 0 });
+    expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 0 });
 
-    // S16: the service starts; the terminal sends its commands to the applet.
-    const start = await http(w.providerUrl, `/services/${SERVICE_ID}/start`, { body: { cardId: w.cin } });
-    expect(start).toMatchObject({ status: 200, body: { state: 'active', commands: [toHex(buildSelect(fromHex(INSTANCE_AID))), '80520000040000006406'] } });
+    // S16: the card signs a start request; the provider answers the commands the terminal sends to the applet.
+    const signedStart = async () => {
+      const request = (await http(w.providerUrl, `/services/${SERVICE_ID}/start-requests`, { body: { cardId: w.cin } })).body.encodedRequest as string;
+      return http(w.providerUrl, `/services/${SERVICE_ID}/start`, { body: { request, signature: cardSigns(w.card, request).signature } });
+    };
+    const start = await signedStart();
+    expect(start).toMatchObject({ status: 200, body: { state: 'starting', commands: [toHex(buildSelect(fromHex(INSTANCE_AID))), expect.stringMatching(/^805201000C[0-9A-F]{16}0000006406$/)] } });
     const answers = (start.body.commands as string[]).map((c) => toHex(w.card.transmit(fromHex(c))));
     expect(answers[0]!.endsWith('9000')).toBe(true);
     expect(answers[1]).toBe('0000006400019000'); // balance 100, counter 1
+    expect(providerDb.get('SELECT state FROM members')).toEqual({ state: 'member' });
+    // The terminal acknowledges the card's answers: only now is the member active.
+    expect(await http(w.providerUrl, `/services/${SERVICE_ID}/start/ack`, { body: { startId: start.body.startId, responses: answers } })).toMatchObject({ status: 200, body: { state: 'active' } });
     expect(providerDb.get('SELECT state FROM members')).toEqual({ state: 'active' });
     // A second start does not credit again.
-    expect((await http(w.providerUrl, `/services/${SERVICE_ID}/start`, { body: { cardId: w.cin } })).body.commands).toEqual([]);
+    expect((await signedStart()).body).toMatchObject({ state: 'active', commands: [] });
 
     // The admin view agrees, without key material.
     const admin = await http(w.issuerUrl, `/admin/cards/${w.cardId}`, { token: 'test-admin-token' });
@@ -129,7 +138,7 @@ describe('provisioning S1–S16 over real HTTP with the simulated card', () => {
     );
     expect(doc.components.schemas.ramHandshakeResponse.required).toEqual(['chosenDataFormat', 'chosenTransportProtocol', 'chosenVersion']);
     const provider = (await http(w.providerUrl, '/openapi.json')).body;
-    expect(Object.keys(provider.paths)).toEqual(expect.arrayContaining(['/services', '/services/{serviceId}/select', '/notifications', '/services/{serviceId}/start']));
+    expect(Object.keys(provider.paths)).toEqual(expect.arrayContaining(['/services', '/services/{serviceId}/select', '/notifications', '/services/{serviceId}/start-requests', '/services/{serviceId}/start', '/services/{serviceId}/start/ack']));
   });
 });
 

@@ -43,32 +43,7 @@ async function signedRequest(w: World) {
   return { selection, signed: cardSigns(w.card, selection.encodedRequest) };
 }
 
-describe('card collation refusals (S1–S3)', () => {
-  it('refuses an unknown card (404 unknown_card) and writes nothing', async () => {
-    const w = (world = await startWorld());
-    const report = { ...cardReport(w.card), cin: '4508' + '0102030405060708' };
-    const r = await unchanged(w, () => collate(w, report));
-    expect(r).toMatchObject({ status: 404, body: { error: { code: 'unknown_card', path: '/cin' } } });
-  });
-
-  it('refuses a card whose IIN or CPLC disagrees with the registration (409 card_data_mismatch)', async () => {
-    const w = (world = await startWorld());
-    const report = cardReport(w.card);
-    const iin = await unchanged(w, () => collate(w, { ...report, iin: '4203FFFFFF' }));
-    expect(iin).toMatchObject({ status: 409, body: { error: { code: 'card_data_mismatch', path: '/iin' } } });
-    const cplc = fromHex(report.cplc);
-    cplc[3 + 12] = cplc[3 + 12]! ^ 0xff; // IC serial number, after the 9F7F 2A header
-    const serial = await unchanged(w, () => collate(w, { ...report, cplc: toHex(cplc) }));
-    expect(serial).toMatchObject({ status: 409, body: { error: { code: 'card_data_mismatch', path: '/cplc' } } });
-  });
-
-  it('refuses a blocked card (403 card_blocked)', async () => {
-    const w = (world = await startWorld());
-    expect((await http(w.issuerUrl, `/admin/cards/${w.cardId}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { status: 'blocked' } })).status).toBe(200);
-    const r = await unchanged(w, () => collate(w));
-    expect(r).toMatchObject({ status: 403, body: { error: { code: 'card_blocked' } } });
-  });
-
+describe('card collation refusals (S1–S3): the form only (who the card is, is decided at S9)', () => {
   it('refuses unparsable card data (400 invalid_card_data) and bodies that break the schema (400 invalid_body with a path)', async () => {
     const w = (world = await startWorld());
     const report = cardReport(w.card);
@@ -132,18 +107,18 @@ describe('install request refusals (S8–S10)', () => {
     expect(r).toMatchObject({ status: 403, body: { error: { code: 'provider_authorisation_invalid' } } });
   });
 
-  it('refuses a request before collation (409 card_not_collated)', async () => {
-    const w = (world = await startWorld());
-    const selection = (await selectService(w)).body;
-    const signed = cardSigns(w.card, selection.encodedRequest);
-    const r = await unchanged(w, () => requestInstall(w, selection, signed));
-    expect(r).toMatchObject({ status: 409, body: { error: { code: 'card_not_collated' } } });
-  });
-
-  it('refuses an install the card has no room for, as it last reported (409 insufficient_memory)', async () => {
+  it('refuses a blocked card at the card-signed request (403 card_blocked)', async () => {
     const w = (world = await startWorld());
     const { selection, signed } = await signedRequest(w);
-    await w.issuer.store.recordCollation(w.cardId, { freeNvm: 100, freeVm: 4096, installedCount: 0, at: w.clock.now });
+    expect((await http(w.issuerUrl, `/admin/cards/${w.cardId}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { status: 'blocked' } })).status).toBe(200);
+    const r = await unchanged(w, () => requestInstall(w, selection, signed));
+    expect(r).toMatchObject({ status: 403, body: { error: { code: 'card_blocked' } } });
+  });
+
+  it('refuses an install the card has no room for, as it last reported under the secure channel (409 insufficient_memory)', async () => {
+    const w = (world = await startWorld());
+    const { selection, signed } = await signedRequest(w);
+    w.issuer.store.db.run('UPDATE cards SET free_nvm = 100, free_vm = 4096 WHERE id = ?', [w.cardId]);
     const r = await unchanged(w, () => requestInstall(w, selection, signed));
     expect(r).toMatchObject({ status: 409, body: { error: { code: 'insufficient_memory' } } });
   });
@@ -254,20 +229,24 @@ describe('provider refusals', () => {
       serviceId: SERVICE_ID,
       nonce,
       cardId: w.cin,
+      curve: 'P-256',
+      cardPublicKey: toHex(w.card.signingKey().publicKey),
       packageAid: 'F0434152444C',
       instanceAid: 'F0434152444C01',
     });
+  /** As the issuer's outbox sends it: HMAC of the body and the notificationId as idempotency key. */
+  const signed = (body: string, secret = fromHex(PROVIDER_SECRET)) => ({ raw: body, headers: { [SIGNATURE_HEADER]: signBody(secret, body), 'idempotency-key': 'n-1' } });
 
   it('refuses a notification with a bad HMAC (401 bad_signature) and records nothing', async () => {
     const w = (world = await startWorld());
     const nonce = (await selectService(w)).body.request.nonce as string;
     const body = notification(w, nonce);
-    const bad = await unchanged(w, () => http(w.providerUrl, '/notifications', { raw: body, headers: { [SIGNATURE_HEADER]: signBody(fromHex('00'.repeat(32)), body) } }));
+    const bad = await unchanged(w, () => http(w.providerUrl, '/notifications', signed(body, fromHex('00'.repeat(32)))));
     expect(bad).toMatchObject({ status: 401, body: { error: { code: 'bad_signature' } } });
     const none = await unchanged(w, () => http(w.providerUrl, '/notifications', { raw: body }));
     expect(none).toMatchObject({ status: 401, body: { error: { code: 'bad_signature' } } });
     // The same body correctly signed is recorded once, however often it comes.
-    const good = { raw: body, headers: { [SIGNATURE_HEADER]: signBody(fromHex(PROVIDER_SECRET), body) } };
+    const good = signed(body);
     expect(await http(w.providerUrl, '/notifications', good)).toMatchObject({ status: 200, body: { recorded: true } });
     expect(await http(w.providerUrl, '/notifications', good)).toMatchObject({ status: 200, body: { recorded: false, duplicate: true } });
     expect(w.provider.store.db.all('SELECT card_id FROM members')).toEqual([{ card_id: w.cin }]);
@@ -276,7 +255,7 @@ describe('provider refusals', () => {
   it('refuses a signed notification for a request it never issued (422 notification_conflict)', async () => {
     const w = (world = await startWorld());
     const body = notification(w, '11'.repeat(16));
-    const r = await unchanged(w, () => http(w.providerUrl, '/notifications', { raw: body, headers: { [SIGNATURE_HEADER]: signBody(fromHex(PROVIDER_SECRET), body) } }));
+    const r = await unchanged(w, () => http(w.providerUrl, '/notifications', signed(body)));
     expect(r).toMatchObject({ status: 422, body: { error: { code: 'notification_conflict' } } });
   });
 });

@@ -17,16 +17,15 @@ function demoCard(dapPublicKey: Uint8Array): DemoCard {
   const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: Buffer.from(dapPublicKey).toString('hex') } } }, seed: 'cardlab-serve-demo' });
   card.powerOn();
   const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).slice(0, -2)).value;
-  const keys = card.profile.keys[0]!;
   const key = card.signingKey();
   return {
     iin: value(0x42),
     cin: value(0x45),
     icSerial: value(0x9f7f).subarray(12, 16),
-    keys: { kvn: keys.kvn, enc: keys.enc, mac: keys.mac, dek: keys.dek },
     publicKey: key.publicKey,
     curve: key.curve,
     installCertificate: (der) => card.installCertificate(der),
+    installKeys: (keys) => card.installKeys(keys),
     save: (path) => card.saveImage(path),
   };
 }

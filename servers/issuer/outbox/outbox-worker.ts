@@ -16,6 +16,8 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
   /** Per-request timeout (default 5 s). */
   timeoutMs?: number;
+  /** Attempts before a notification that keeps failing becomes a dead letter (default 12: ~20 minutes of backoff). */
+  maxAttempts?: number;
   /** Test hook, called after the provider answered 2xx and before the delivery is recorded. */
   afterSend?: (record: OutboxRecord) => void | Promise<void>;
 }
@@ -23,7 +25,11 @@ export interface OutboxWorkerOptions {
 /**
  * Delivers provider notifications from the outbox (S15): each due row is POSTed to its provider
  * with `x-cardlab-signature: sha256=HMAC(secret, body)` and `idempotency-key: <notificationId>`;
- * a 2xx marks it delivered, anything else schedules a retry with exponential backoff and jitter.
+ * a 2xx marks it delivered. A refusal the provider will give again (4xx but 408 and 429) makes it a
+ * dead letter at once; a network error, 408, 429 or 5xx schedules a retry with exponential backoff
+ * and jitter, and after `maxAttempts` the notification is a dead letter too. Dead letters are listed
+ * by `GET /admin/notifications?state=dead` and re-queued by `POST /admin/notifications/{id}/retry`.
+ * Each pass also fails install orders past their expiry.
  * Delivery is at least once (a crash between the provider's 2xx and the record re-sends it) and
  * the provider records each notificationId once — so exactly once in effect, across restarts.
  */
@@ -35,7 +41,7 @@ export class OutboxWorker {
   #again = false;
 
   constructor(options: OutboxWorkerOptions) {
-    this.#o = { baseDelayMs: 500, maxDelayMs: 60_000, pollMs: 1000, timeoutMs: 5000, ...options };
+    this.#o = { baseDelayMs: 500, maxDelayMs: 60_000, pollMs: 1000, timeoutMs: 5000, maxAttempts: 12, ...options };
   }
 
   /** Starts polling; `wake()` runs a pass at once. */
@@ -76,21 +82,24 @@ export class OutboxWorker {
   }
 
   /** One pass over the due notifications, oldest first. */
-  async runOnce(): Promise<{ delivered: number; retried: number }> {
-    const due = await this.#o.store.dueNotifications(this.#o.clock(), 20);
-    let delivered = 0;
-    let retried = 0;
+  async runOnce(): Promise<{ delivered: number; retried: number; dead: number }> {
+    const now = this.#o.clock();
+    const expired = await this.#o.store.expireOrders(Math.floor(now / 1000), now);
+    if (expired.length > 0) this.#o.logger.info({ orders: expired.length }, 'expired install orders failed');
+    const due = await this.#o.store.dueNotifications(now, 20);
+    const counts = { delivered: 0, retried: 0, dead: 0 };
     for (const record of due) {
-      if ((await this.#deliver(record)) === 'delivered') delivered++;
-      else retried++;
+      const outcome = await this.#deliver(record);
+      counts[outcome === 'delivered' ? 'delivered' : outcome === 'dead' ? 'dead' : 'retried']++;
     }
-    return { delivered, retried };
+    return counts;
   }
 
-  async #deliver(record: OutboxRecord): Promise<'delivered' | 'retry'> {
+  async #deliver(record: OutboxRecord): Promise<'delivered' | 'retry' | 'dead'> {
     const { store, logger, clock } = this.#o;
     const provider = await store.getProvider(record.providerId);
     let error: string;
+    let permanent = false;
     if (!provider) error = `provider ${record.providerId} is gone`;
     else {
       let status: number | undefined;
@@ -104,6 +113,8 @@ export class OutboxWorker {
         await response.arrayBuffer().catch(() => undefined);
         status = response.status;
         error = `provider answered ${response.status}`;
+        // RFC 9110 §15.5: a 4xx says the request itself is wrong and will be refused again; 408 and 429 are about timing.
+        permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
       } catch (err) {
         error = (err as Error).message;
       }
@@ -116,6 +127,11 @@ export class OutboxWorker {
       }
     }
     const attempts = record.attempts + 1;
+    if (permanent || attempts >= this.#o.maxAttempts) {
+      await store.markNotificationDead(record.id, { attempts, at: clock(), error });
+      logger.error({ notificationId: record.id, orderId: record.orderId, attempts, error }, 'provider notification is a dead letter');
+      return 'dead';
+    }
     const backoff = Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (attempts - 1));
     // Full jitter between half and all of the backoff, so retries of many rows spread out.
     const jitter = 0.5 + (this.#o.random.bytes(1)[0]! / 255) * 0.5;

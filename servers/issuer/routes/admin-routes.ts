@@ -2,12 +2,13 @@ import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { buildLoadFile, CapError, loadFileDataBlock, loadFileDataBlockHash, readCap } from '../../../protocol/cap/index.ts';
 import { isValidEcPublicKey, type EcCurve } from '../../../protocol/crypto/index.ts';
 import { signDap } from '../../../protocol/gp/dap.ts';
+import { diversifyCardKeys } from '../../../protocol/gp/key-diversification.ts';
 import { issueCardCertificate, PkiError, randomSerialNumber } from '../../../protocol/pki/index.ts';
 import { AID, ApiRouter, badRequest, conflict, HEX, ID, notFound, requireBearerToken, type JsonSchema } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import { dapSigningKey } from '../ca/issuer-keys.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
-import { StoreError, type ApplicationRecord, type CardRecord, type InstallOrderRecord, type OrderState } from '../store/issuer-store.ts';
+import { StoreError, type ApplicationRecord, type CardRecord, type InstallOrderRecord, type NotificationState, type OrderState, type OutboxRecord } from '../store/issuer-store.ts';
 
 const CARDHOLDER_BODY: JsonSchema = {
   type: 'object',
@@ -21,7 +22,7 @@ const AES_KEY: JsonSchema = { type: 'string', pattern: '^([0-9A-Fa-f]{32}|[0-9A-
 const CARD_BODY: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['cardholderId', 'iin', 'cin', 'icSerial', 'keys', 'cardPublicKey'],
+  required: ['cardholderId', 'iin', 'cin', 'icSerial', 'cardPublicKey'],
   properties: {
     cardholderId: ID,
     iin: HEX(1, 16),
@@ -30,6 +31,7 @@ const CARD_BODY: JsonSchema = {
     isdAid: AID,
     keys: {
       type: 'object',
+      description: "the card's ISD keys when it was personalised elsewhere (a real card); without them the issuer derives per-card keys from its master key and answers them once, for personalisation",
       additionalProperties: false,
       required: ['kvn', 'enc', 'mac', 'dek'],
       properties: { kvn: { type: 'integer', minimum: 1, maximum: 127 }, enc: AES_KEY, mac: AES_KEY, dek: AES_KEY },
@@ -128,6 +130,23 @@ function cardView(c: CardRecord) {
 
 const upper = (hex: string) => hex.toUpperCase();
 
+/** A notification as the admin API shows it (its body holds no secret: ids and AIDs). */
+function notificationView(n: OutboxRecord) {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    notificationId: n.id,
+    orderId: n.orderId,
+    providerId: n.providerId,
+    state: n.deliveredAt !== null ? 'delivered' : n.deadAt !== null ? 'dead' : 'pending',
+    attempts: n.attempts,
+    lastError: n.lastError,
+    nextAttemptAt: n.deliveredAt === null && n.deadAt === null ? iso(n.nextAttemptAt) : null,
+    deliveredAt: iso(n.deliveredAt),
+    deadAt: iso(n.deadAt),
+    createdAt: iso(n.createdAt),
+  };
+}
+
 /** Registers a cardholder (personal data, kept only in the database). */
 export async function registerCardholder(deps: IssuerDeps, body: { name: string; address: string }): Promise<{ cardholderId: string }> {
   const id = newId(deps.random);
@@ -142,17 +161,28 @@ export interface RegisterCardInput {
   cin: string;
   icSerial: string;
   isdAid?: string;
-  keys: { kvn: number; enc: string; mac: string; dek: string };
+  keys?: { kvn: number; enc: string; mac: string; dek: string };
   cardPublicKey: string;
   curve?: EcCurve;
+}
+
+/** Key version of the per-card keys the issuer derives (the GP default keyset's version). */
+export const DERIVED_KVN = 0x30;
+
+/** What registration answers: the certificate, and the derived ISD keys to personalise (only when the issuer derived them). */
+export interface RegisteredCard {
+  cardId: string;
+  certificate: string;
+  keys?: { kvn: number; enc: string; mac: string; dek: string };
 }
 
 /**
  * Registers a card at personalisation: its card-unique data, its ISD keys and its signing key, which
  * the issuer CA certifies (subject OU=IIN, CN=CIN). Returns the certificate to put on the card
- * (GET DATA 7F21).
+ * (GET DATA 7F21) and, when the body gave no keys, the per-card ISD keys the issuer derived from its
+ * master key and the card's IIN and CIN, to personalise the card with (no two cards share keys).
  */
-export async function registerCard(deps: IssuerDeps, body: RegisterCardInput): Promise<{ cardId: string; certificate: string }> {
+export async function registerCard(deps: IssuerDeps, body: RegisterCardInput): Promise<RegisteredCard> {
   const curve = body.curve ?? 'P-256';
   const publicKey = fromHex(body.cardPublicKey);
   if (!isValidEcPublicKey(curve, publicKey)) throw badRequest('invalid_body', `cardPublicKey is not a point on ${curve}`, '/cardPublicKey');
@@ -175,6 +205,9 @@ export async function registerCard(deps: IssuerDeps, body: RegisterCardInput): P
     throw err;
   }
   const id = newId(deps.random);
+  const keys = body.keys
+    ? { kvn: body.keys.kvn, enc: fromHex(body.keys.enc), mac: fromHex(body.keys.mac), dek: fromHex(body.keys.dek) }
+    : diversifyCardKeys(deps.keys.cardMasterKey, { iin: fromHex(body.iin), cin: fromHex(body.cin) }, DERIVED_KVN);
   try {
     await deps.store.createCard({
       id,
@@ -183,7 +216,8 @@ export async function registerCard(deps: IssuerDeps, body: RegisterCardInput): P
       cin: upper(body.cin),
       icSerial: upper(body.icSerial),
       isdAid: upper(body.isdAid ?? 'A000000151000000'),
-      keys: { kvn: body.keys.kvn, enc: fromHex(body.keys.enc), mac: fromHex(body.keys.mac), dek: fromHex(body.keys.dek) },
+      keys,
+      keySource: body.keys ? 'given' : 'derived',
       curve,
       publicKey,
       certificate,
@@ -198,8 +232,12 @@ export async function registerCard(deps: IssuerDeps, body: RegisterCardInput): P
     if (err instanceof StoreError && err.code === 'DUPLICATE') throw conflict('card_already_registered', `a card with this ${err.field} is already registered`, '/cin');
     throw err;
   }
-  deps.logger.info({ cardId: id, cin: upper(body.cin) }, 'card registered');
-  return { cardId: id, certificate: toHex(certificate) };
+  deps.logger.info({ cardId: id, cin: upper(body.cin), keySource: body.keys ? 'given' : 'derived' }, 'card registered');
+  return {
+    cardId: id,
+    certificate: toHex(certificate),
+    ...(body.keys ? {} : { keys: { kvn: keys.kvn, enc: toHex(keys.enc), mac: toHex(keys.mac), dek: toHex(keys.dek) } }),
+  };
 }
 
 export interface RegisterProviderInput {
@@ -366,6 +404,67 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
     auth,
     async (_req, res) => {
       res.json({ applications: (await deps.store.listApplications()).map(applicationView) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'delete',
+      path: '/admin/cards/:cardId/contents/:loadFileAid',
+      operationId: 'recordContentDeleted',
+      summary: 'Record that a load file and its applications were deleted from the card (GPCS 11.2); a new install order for it is then allowed',
+      tags,
+      security,
+      responses: { '200': { description: 'removed from the card record' } },
+    },
+    auth,
+    async (req, res) => {
+      const cardId = String(req.params.cardId);
+      const aid = upper(String(req.params.loadFileAid));
+      if (!/^[0-9A-F]{10,32}$/.test(aid)) throw badRequest('invalid_aid', 'an AID is 5–16 bytes of hex', '/loadFileAid');
+      if (!(await deps.store.getCard(cardId))) throw notFound('unknown_card', `no card ${cardId}`);
+      const removed = await deps.store.removeCardContent(cardId, aid);
+      if (removed === 0) throw notFound('not_on_card', `the issuer lists no load file ${aid} on card ${cardId}`);
+      deps.logger.info({ cardId, loadFileAid: aid }, 'card content deleted');
+      res.json({ cardId, loadFileAid: aid, removed });
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/admin/notifications',
+      operationId: 'listNotifications',
+      summary: 'Provider notifications (S15) by state: pending, delivered, or dead letters the outbox gave up on',
+      tags,
+      security,
+      query: { type: 'object', additionalProperties: false, properties: { state: { type: 'string', enum: ['pending', 'delivered', 'dead'] } } },
+      responses: { '200': { description: 'notifications' } },
+    },
+    auth,
+    async (req, res) => {
+      const state = (req.query as { state?: NotificationState }).state;
+      const list = await deps.store.listNotifications(state ? { state } : {});
+      res.json({ notifications: list.map(notificationView) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/admin/notifications/:notificationId/retry',
+      operationId: 'retryNotification',
+      summary: 'Put a dead letter back in the outbox (after the provider was fixed)',
+      tags,
+      security,
+      responses: { '200': { description: 'queued again' } },
+    },
+    auth,
+    async (req, res) => {
+      const id = String(req.params.notificationId);
+      if (!(await deps.store.retryNotification(id, deps.clock()))) throw notFound('unknown_dead_letter', `no dead letter ${id}`);
+      deps.onNotificationQueued?.();
+      res.json(notificationView((await deps.store.getNotification(id))!));
     },
   );
 

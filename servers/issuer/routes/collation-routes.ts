@@ -1,7 +1,7 @@
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { parseCardResources, parseCplc, type CardResources } from '../../../protocol/gp/data/index.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
-import { ApiRouter, badRequest, conflict, forbidden, HEX, notFound, type JsonSchema } from '../../http/index.ts';
+import { ApiRouter, badRequest, HEX, type JsonSchema } from '../../http/index.ts';
 import type { IssuerDeps } from '../issuer-deps.ts';
 
 const COLLATION_BODY: JsonSchema = {
@@ -19,12 +19,14 @@ const COLLATION_BODY: JsonSchema = {
 
 const COLLATION_RESPONSE: JsonSchema = {
   type: 'object',
-  required: ['cardId', 'registered', 'status', 'installedApplications', 'freeMemory'],
+  additionalProperties: false,
+  required: ['status', 'cin', 'iin', 'icSerial', 'freeMemory', 'installedCount'],
+  description: 'What the issuer read from the report, the same for every well-formed report: registered or not is not said here',
   properties: {
-    cardId: { type: 'string' },
-    registered: { type: 'boolean' },
-    status: { type: 'string', enum: ['active'] },
-    installedApplications: { type: 'array', items: { type: 'object' } },
+    status: { type: 'string', enum: ['received'] },
+    cin: { type: 'string' },
+    iin: { type: 'string' },
+    icSerial: { type: 'string' },
     freeMemory: { type: 'object', properties: { nonVolatile: { type: 'integer' }, volatile: { type: 'integer' } } },
     installedCount: { type: 'integer' },
   },
@@ -44,21 +46,24 @@ function valueOf(tag: number, hex: string, path: string): Uint8Array {
 }
 
 /**
- * Card collation (S1–S3): the terminal sends what the card reports; the issuer answers whether it
- * is a registered, active card — with its installed applications and free memory — or refuses
- * precisely: `unknown_card` (404), `card_blocked` (403), `card_data_mismatch` (409, with the path of
- * the first field that disagrees), `invalid_card_data` (400).
+ * Card collation (S1–S3): the terminal sends what the card reports (GET DATA 9F7F, 42, 45, FF21). The
+ * body is anonymous — anyone can send a card's public GET DATA values and a forged FF21 — so the
+ * issuer checks its form (400 `invalid_card_data`) and answers what it read, the same way for a
+ * registered card, an unknown one or a mismatching one: the answer reveals nothing of its records and
+ * the report changes none of them. What the issuer records of a card comes only from data the card
+ * authenticated: its signature on the install request (S9) and the secure-channel GET DATA FF21 after
+ * an install (S14); whether this card may have this application is decided there (S9–S10).
  */
-export function collationRoutes(api: ApiRouter, deps: IssuerDeps): void {
+export function collationRoutes(api: ApiRouter, _deps: IssuerDeps): void {
   api.route(
     {
       method: 'post',
       path: '/cards/collate',
       operationId: 'collateCard',
-      summary: 'S1–S3: check what the card reports against the personal-information database',
+      summary: 'S1–S3: check the form of what the card reports; records nothing, reveals nothing',
       tags: ['cards'],
       body: COLLATION_BODY,
-      responses: { '200': { description: 'a registered, active card', schema: COLLATION_RESPONSE } },
+      responses: { '200': { description: 'the report was well-formed', schema: COLLATION_RESPONSE } },
     },
     async (req, res) => {
       const body = req.body as { cplc: string; iin: string; cin: string; cardResources: string };
@@ -76,26 +81,11 @@ export function collationRoutes(api: ApiRouter, deps: IssuerDeps): void {
       } catch (err) {
         throw badRequest('invalid_card_data', `FF21: ${(err as Error).message}`, '/cardResources');
       }
-
-      const card = await deps.store.getCardByCin(cin);
-      if (!card) throw notFound('unknown_card', `no card with CIN ${cin} is registered`, '/cin');
-      if (card.status === 'blocked') throw forbidden('card_blocked', 'this card is blocked');
-      if (card.iin !== iin) throw conflict('card_data_mismatch', 'the IIN the card reports is not the one registered for it', '/iin');
-      if (card.icSerial !== serial) throw conflict('card_data_mismatch', 'the CPLC IC serial number the card reports is not the one registered for it', '/cplc');
-
-      await deps.store.recordCollation(card.id, {
-        freeNvm: resources.freeNonVolatileMemory,
-        freeVm: resources.freeVolatileMemory,
-        installedCount: resources.installedApplications,
-        at: deps.clock(),
-      });
-      const contents = await deps.store.listCardContents(card.id);
-      deps.logger.info({ cardId: card.id }, 'card collated');
       res.json({
-        cardId: card.id,
-        registered: true,
-        status: card.status,
-        installedApplications: contents.map((c) => ({ aid: c.aid, kind: c.kind, ...(c.loadFileAid ? { loadFileAid: c.loadFileAid } : {}) })),
+        status: 'received',
+        cin,
+        iin,
+        icSerial: serial,
         freeMemory: { nonVolatile: resources.freeNonVolatileMemory, volatile: resources.freeVolatileMemory },
         installedCount: resources.installedApplications,
       });

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
 import { PkiError, verifyCardCertificate } from '../../../protocol/pki/index.ts';
 import { ApplicationRequestError, decodeApplicationRequest, verifyApplicationRequestSignature, type ApplicationRequest } from '../../../protocol/provisioning/index.ts';
@@ -6,7 +7,21 @@ import { ApiRouter, badRequest, conflict, forbidden, HEX, HttpError, ID, labelle
 import { newId } from '../../ids.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
 import { StoreError } from '../store/issuer-store.ts';
-import { orderView } from './admin-routes.ts';
+
+const OPEN_STATES = new Set(['requested', 'authorised', 'delivered']);
+
+const ORDER_QUERY: JsonSchema = {
+  type: 'object',
+  required: ['sessionId'],
+  properties: { sessionId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } },
+};
+
+/** Compares two secrets in constant time. */
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 const INSTALL_REQUEST_BODY: JsonSchema = {
   type: 'object',
@@ -115,7 +130,6 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       if (card.iin !== toHex(certified.iin) || !equalBytes(card.publicKey, certified.publicKey) || !equalBytes(card.certificate, certificateDer(body.certificate))) {
         throw forbidden('certificate_card_mismatch', 'the certificate is not the one issued to the registered card', '/certificate');
       }
-      if (card.collatedAt === null) throw conflict('card_not_collated', 'the card must be collated (POST /cards/collate) before it requests an install');
       if (!equalBytes(request.cardId, certified.cin)) throw forbidden('request_card_mismatch', 'the request names another card than the certificate', '/request');
 
       const signature = fromHex(body.signature);
@@ -132,9 +146,11 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       if (request.expiresAt <= nowSeconds) throw forbidden('request_expired', `the request expired at ${new Date(request.expiresAt * 1000).toISOString()}`, '/request');
       if (request.expiresAt - nowSeconds > maxLifetime) throw forbidden('request_lifetime_too_long', `a request may live at most ${maxLifetime} s`, '/request');
 
+      // Orders past their expiry fail now, so they neither block a new order nor get installed later.
+      await deps.store.expireOrders(nowSeconds, now);
       const nonce = toHex(request.nonce);
-      const seen = (await deps.store.listOrders({ cardId: card.id })).some((o) => o.nonce === nonce);
-      if (seen) throw conflict('request_replayed', 'this request (nonce) was already used', '/request');
+      const orders = await deps.store.listOrders({ cardId: card.id });
+      if (orders.some((o) => o.nonce === nonce)) throw conflict('request_replayed', 'this request (nonce) was already used', '/request');
 
       const packageAid = toHex(request.packageAid);
       const application = await deps.store.getApplicationByPackageAid(packageAid);
@@ -142,6 +158,8 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       if (application.providerId !== provider.id) throw forbidden('application_provider_mismatch', `package ${packageAid} does not belong to provider ${provider.id}`, '/providerId');
       const contents = await deps.store.listCardContents(card.id);
       if (contents.some((c) => c.aid === packageAid || c.aid === application.instanceAid)) throw conflict('already_installed', `${packageAid} is already on this card`);
+      const open = orders.find((o) => o.applicationId === application.id && OPEN_STATES.has(o.state));
+      if (open) throw conflict('order_open', `order ${open.id} for ${application.name} on this card is still ${open.state}; it completes or expires first`);
       if (card.freeNvm !== null && card.freeNvm < application.memoryNeeded) {
         throw conflict('insufficient_memory', `the card reported ${card.freeNvm} bytes free; ${application.name} needs ${application.memoryNeeded}`);
       }
@@ -164,6 +182,7 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
         });
       } catch (err) {
         if (err instanceof StoreError && err.code === 'DUPLICATE' && err.field === 'nonce') throw conflict('request_replayed', 'this request (nonce) was already used', '/request');
+        if (err instanceof StoreError && err.code === 'DUPLICATE' && err.field === 'open_order') throw conflict('order_open', `another order for ${application.name} on this card is still open`);
         throw err;
       }
       deps.logger.info({ orderId, cardId: card.id, applicationId: application.id, serviceId: request.serviceId }, 'install authorised');
@@ -181,12 +200,26 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
   );
 
   api.route(
-    { method: 'get', path: '/install-orders/:orderId', operationId: 'getInstallOrder', summary: 'State of an install order', tags: ['install'], responses: { '200': { description: 'the order' } } },
+    {
+      method: 'get',
+      path: '/install-orders/:orderId',
+      operationId: 'getInstallOrder',
+      summary: 'State of an install order, for the terminal that holds its session id',
+      tags: ['install'],
+      query: ORDER_QUERY,
+      responses: { '200': { description: 'the order: state and failure code (no detail text)' } },
+    },
     async (req, res) => {
-      const order = await deps.store.getOrder(String(req.params.orderId));
-      if (!order) throw notFound('unknown_order', `no order ${String(req.params.orderId)}`);
-      const { orderId, state, failure, confirmationCounter } = orderView(order);
-      res.json({ orderId, state, ...(failure ? { failure } : {}), ...(confirmationCounter !== undefined ? { confirmationCounter } : {}) });
+      const id = String(req.params.orderId);
+      const order = await deps.store.getOrder(id);
+      // The session id is the terminal's proof that it made this order; a wrong one and an unknown order answer alike.
+      if (!order || !sameSecret(order.sessionId, String(req.query.sessionId))) throw notFound('unknown_order', 'no such order for this session');
+      res.json({
+        orderId: order.id,
+        state: order.state,
+        ...(order.failureCode ? { failure: { code: order.failureCode } } : {}),
+        ...(order.confirmationCounter !== null ? { confirmationCounter: order.confirmationCounter } : {}),
+      });
     },
   );
 }

@@ -14,7 +14,7 @@ import {
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
 import { apdusToHex, InstallDialogue, type DialogueStep } from '../remote/install-dialogue.ts';
 import { ManagementSessions, type ManagementSession } from '../remote/management-sessions.ts';
-import type { CardRecord, ApplicationRecord, InstallOrderRecord } from '../store/issuer-store.ts';
+import { StoreError, type CardRecord, type ApplicationRecord, type InstallOrderRecord } from '../store/issuer-store.ts';
 
 const SESSION_QUERY: JsonSchema = {
   type: 'object',
@@ -89,7 +89,8 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       const sessionId = String(req.query.sessionId);
       const command = req.body as RamHandshakeCommand;
       const order = await deps.store.getOrderBySession(sessionId);
-      if (!order) throw notFound('unknown_session', `no remote management session ${sessionId}`);
+      if (!order) throw notFound('unknown_session', 'no remote management session with this id');
+      await refuseExpired(order);
       if (order.state !== 'authorised') throw conflict('session_closed', `the order of this session is ${order.state}`);
       const offers = (list: string[] | undefined, value: string) => list === undefined || list.includes(value);
       if (!offers(command.supportedTransportProtocols, 'HTTPS') || !offers(command.supportedDataFormats, 'application/json') || !offers(command.supportedVersions, SERAM_VERSION)) {
@@ -106,7 +107,7 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       });
       // A new handshake on a live session starts the dialogue over (the terminal lost its place).
       sessions.put({ sessionId, orderId: order.id, secureElement: se, dialogue, phase: 'awaiting-start', lastOrder: undefined, lastSeen: deps.clock(), queue: Promise.resolve() });
-      deps.logger.info({ orderId: order.id, sessionId }, 'seram handshake');
+      deps.logger.info({ orderId: order.id }, 'seram handshake');
       res.json(checked<RamHandshakeResponse>('ramHandshakeResponse', { chosenTransportProtocol: 'HTTPS', chosenDataFormat: 'application/json', chosenVersion: SERAM_VERSION }));
     },
   );
@@ -130,9 +131,19 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       const session = sessions.get(sessionId, now);
       if (!session) {
         const order = await deps.store.getOrderBySession(sessionId);
-        if (!order) throw notFound('unknown_session', `no remote management session ${sessionId}`);
+        if (!order) throw notFound('unknown_session', 'no remote management session with this id');
+        await refuseExpired(order);
         if (FINAL.has(order.state)) throw conflict('session_closed', `the order of this session is ${order.state}`);
         throw conflict('unexpected_report', 'no handshake on this session (or it timed out): POST /gp/seram/handshake first');
+      }
+      const order = await deps.store.getOrder(session.orderId);
+      if (order && session.phase !== 'closed') {
+        try {
+          await refuseExpired(order);
+        } catch (err) {
+          sessions.delete(sessionId);
+          throw err;
+        }
       }
       const turn = session.queue.then(() => {
         if (session.phase === 'closed') throw conflict('session_closed', 'the Remote Agent sent its stopCommand on this session');
@@ -142,6 +153,17 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       res.json(checked<RemoteManagementOrder>('remoteManagementOrder', await turn));
     },
   );
+
+  /**
+   * An order past its expiry is refused at every step, and failed (`order_expired`) right away so it
+   * frees its card and application: the card is never driven on an expired authorisation.
+   */
+  async function refuseExpired(order: InstallOrderRecord): Promise<void> {
+    const now = deps.clock();
+    if (FINAL.has(order.state) || order.expiresAt > Math.floor(now / 1000)) return;
+    await deps.store.expireOrders(Math.floor(now / 1000), now);
+    throw conflict('order_expired', `the order expired at ${new Date(order.expiresAt * 1000).toISOString()}; ask for a new one`);
+  }
 
   async function onReport(session: ManagementSession, report: RemoteManagementReport, now: number): Promise<RemoteManagementOrder> {
     const status = report.localAgentStatus.localAgentStatusEnum;
@@ -180,11 +202,19 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
     const order = (await deps.store.getOrder(session.orderId))!;
     let outcome: string;
     if (step.kind === 'confirmed') {
-      await deps.store.transitionOrder(order.id, 'authorised', 'delivered', 'the card accepted INSTALL [for load], LOAD and INSTALL [for install]', now);
-      await confirm(order, step, now);
-      outcome = 'confirmed';
-      deps.logger.info({ orderId: order.id, counter: step.confirmation.counter }, 'install confirmed');
-      deps.onNotificationQueued?.();
+      try {
+        await confirm(order, step, now);
+        outcome = 'confirmed';
+        deps.logger.info({ orderId: order.id, counter: step.confirmation.counter }, 'install confirmed');
+        deps.onNotificationQueued?.();
+      } catch (err) {
+        // The order left `authorised` meanwhile (it expired): it stays as it is, and the card's
+        // install is cleaned up by the next order's DELETE of leftovers.
+        if (!(err instanceof StoreError) || err.code !== 'STATE_CONFLICT') throw err;
+        const now2 = (await deps.store.getOrder(order.id))!;
+        outcome = `failed/${now2.failureCode ?? 'state_conflict'}`;
+        deps.logger.warn({ orderId: order.id, state: now2.state }, 'install confirmed by the card after the order ended');
+      }
     } else {
       if (!FINAL.has(order.state)) {
         if (step.delivered && order.state === 'authorised') await deps.store.transitionOrder(order.id, 'authorised', 'delivered', 'the card accepted every command', now);
@@ -224,6 +254,7 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
     await deps.store.confirmInstall({
       orderId: order.id,
       at: now,
+      deliveredDetail: 'the card accepted INSTALL [for load], LOAD and INSTALL [for install]',
       confirmation: step.confirmationBytes,
       confirmationCounter: step.confirmation.counter,
       contents: [

@@ -31,6 +31,8 @@ export interface CardRecord {
   icSerial: string;
   isdAid: string;
   keys: CardKeys;
+  /** `derived`: the issuer's per-card keys from its master key; `given`: keys registered with the card (a card personalised elsewhere). */
+  keySource: 'given' | 'derived';
   curve: string;
   /** The card's signing key (uncompressed point) as certified. */
   publicKey: Uint8Array;
@@ -114,14 +116,20 @@ export interface OutboxRecord {
   attempts: number;
   nextAttemptAt: number;
   deliveredAt: number | null;
+  /** Set when the notification was given up on (a refusal, or too many failed attempts): a dead letter. */
+  deadAt: number | null;
   lastError: string | null;
   createdAt: number;
 }
 
-/** What the confirmation of an install writes, all in one transaction (S14 + the S15 outbox row). */
+export type NotificationState = 'pending' | 'delivered' | 'dead';
+
+/** What the confirmation of an install writes, all in one transaction (S14: authorised → delivered → confirmed, + the S15 outbox row). */
 export interface ConfirmInstall {
   orderId: string;
   at: number;
+  /** The event text of authorised → delivered. */
+  deliveredDetail: string;
   confirmation: Uint8Array;
   confirmationCounter: number;
   /** Load file and application now on the card. */
@@ -152,8 +160,6 @@ export interface IssuerStore {
   getCard(id: string): Promise<CardRecord | undefined>;
   getCardByCin(cin: string): Promise<CardRecord | undefined>;
   setCardStatus(id: string, status: CardStatus): Promise<void>;
-  /** Records what the card reported at collation (S1–S3). */
-  recordCollation(id: string, r: { freeNvm: number; freeVm: number; installedCount: number; at: number }): Promise<void>;
   listCardContents(cardId: string): Promise<CardContentRecord[]>;
 
   createProvider(p: ProviderRecord): Promise<void>;
@@ -179,10 +185,27 @@ export interface IssuerStore {
   transitionOrder(orderId: string, from: OrderState, to: OrderState, detail: string | null, at: number): Promise<void>;
   /** Ends an order as `failed` from whichever non-final state it is in. */
   failOrder(orderId: string, code: string, detail: string, at: number): Promise<void>;
-  /** delivered → confirmed with the card's new contents, its free memory and the provider notification. */
+  /**
+   * authorised → delivered → confirmed in ONE transaction, with the card's new contents, its free
+   * memory and the provider notification: a crash leaves the order authorised (the card is asked
+   * again) or confirmed with its notification queued, never in between.
+   */
   confirmInstall(c: ConfirmInstall): Promise<void>;
+  /**
+   * Fails every open order whose expiry (unix seconds) is at or before `nowSeconds` with
+   * `order_expired`; answers their ids. Expired orders free their card and application for a new order.
+   */
+  expireOrders(nowSeconds: number, at: number): Promise<string[]>;
+  /** The issuer's record that a load file (and the applications of it) was deleted from a card. */
+  removeCardContent(cardId: string, loadFileAid: string): Promise<number>;
 
-  /** Undelivered notifications due at `now`, oldest first. */
+  /** Notifications by state (admin API), oldest first. */
+  listNotifications(filter?: { state?: NotificationState }): Promise<OutboxRecord[]>;
+  /** Gives a notification up: a dead letter, no longer attempted. */
+  markNotificationDead(id: string, r: { attempts: number; at: number; error: string }): Promise<void>;
+  /** Puts a dead letter back in the queue (admin), due now. */
+  retryNotification(id: string, at: number): Promise<boolean>;
+  /** Undelivered, live notifications due at `now`, oldest first. */
   dueNotifications(now: number, limit: number): Promise<OutboxRecord[]>;
   getNotification(id: string): Promise<OutboxRecord | undefined>;
   markNotificationDelivered(id: string, at: number): Promise<void>;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { isUniqueViolation, migrate, readMigrations, SqlDatabase, type SqlRow } from '../../db/index.ts';
+import { SecretBox } from '../../../protocol/secrets/index.ts';
+import { isUniqueViolation, migrate, openPrivateDatabase, readMigrations, SqlDatabase, type SqlRow } from '../../db/index.ts';
 import {
   StoreError,
   type ApplicationRecord,
@@ -12,19 +13,28 @@ import {
   type IssuerStore,
   type OrderEvent,
   type OrderState,
+  type NotificationState,
   type OutboxRecord,
   type ProviderRecord,
 } from './issuer-store.ts';
 
 const MIGRATIONS = readMigrations(fileURLToPath(new URL('./migrations/', import.meta.url)));
 const FINAL_STATES: readonly OrderState[] = ['confirmed', 'failed'];
+const OPEN_STATES = "('requested', 'authorised', 'delivered')";
+/** Sealed columns and the place each value is bound to (the AAD): a sealed key copied to another row does not open. */
+const SEALED = {
+  cards: { columns: ['key_enc', 'key_mac', 'key_dek'], id: 'id' },
+  providers: { columns: ['hmac_secret'], id: 'id' },
+} as const;
+const place = (table: string, id: string, column: string) => `issuer/${table}/${id}/${column}`;
 
 const bytes = (v: unknown) => v as Uint8Array;
 const num = (v: unknown) => v as number;
 const str = (v: unknown) => v as string;
 const opt = <T>(v: unknown) => (v ?? null) as T | null;
 
-function toCard(r: SqlRow): CardRecord {
+function toCard(r: SqlRow, box: SecretBox): CardRecord {
+  const open = (column: 'key_enc' | 'key_mac' | 'key_dek') => box.open(bytes(r[column]), place('cards', str(r.id), column));
   return {
     id: str(r.id),
     cardholderId: str(r.cardholder_id),
@@ -32,7 +42,8 @@ function toCard(r: SqlRow): CardRecord {
     cin: str(r.cin),
     icSerial: str(r.ic_serial),
     isdAid: str(r.isd_aid),
-    keys: { kvn: num(r.kvn), enc: bytes(r.key_enc), mac: bytes(r.key_mac), dek: bytes(r.key_dek) },
+    keys: { kvn: num(r.kvn), enc: open('key_enc'), mac: open('key_mac'), dek: open('key_dek') },
+    keySource: str(r.key_source) as CardRecord['keySource'],
     curve: str(r.curve),
     publicKey: bytes(r.public_key),
     certificate: bytes(r.certificate),
@@ -97,6 +108,7 @@ function toOutbox(r: SqlRow): OutboxRecord {
     attempts: num(r.attempts),
     nextAttemptAt: num(r.next_attempt_at),
     deliveredAt: opt(r.delivered_at),
+    deadAt: opt(r.dead_at),
     lastError: opt(r.last_error),
     createdAt: num(r.created_at),
   };
@@ -115,16 +127,58 @@ function unique(field: (message: string) => string, fn: () => void): void {
   }
 }
 
-/** Which column a SQLite UNIQUE message names (`UNIQUE constraint failed: install_orders.nonce`). */
-const columnOf = (message: string) => /failed: \w+\.(\w+)/.exec(message)?.[1] ?? 'id';
+/**
+ * Which column a SQLite UNIQUE message names (`UNIQUE constraint failed: install_orders.nonce`); the
+ * one-open-order index (card_id, application_id) is `open_order`.
+ */
+const columnOf = (message: string) => {
+  if (/install_orders\.card_id, install_orders\.application_id/.test(message)) return 'open_order';
+  return /failed: \w+\.(\w+)/.exec(message)?.[1] ?? 'id';
+};
 
-/** The issuer store on embedded SQLite (libsql): a file by default, `:memory:` for tests. */
+export interface SqliteIssuerStoreOptions {
+  /** Seals card keys and provider secrets at rest (protocol/secrets). */
+  secrets: SecretBox;
+}
+
+/**
+ * The issuer store on embedded SQLite (libsql): a file by default (created 0600 in a 0700 directory),
+ * `:memory:` for tests. Card keys and provider secrets are sealed with `secrets`; opening re-seals any
+ * value still plain or sealed under an older data key (key rotation).
+ */
 export class SqliteIssuerStore implements IssuerStore {
   readonly db: SqlDatabase;
+  readonly #box: SecretBox;
 
-  constructor(file: string) {
-    this.db = new SqlDatabase(file);
+  constructor(file: string, options: SqliteIssuerStoreOptions) {
+    this.db = openPrivateDatabase(file);
+    this.#box = options.secrets;
     migrate(this.db, MIGRATIONS);
+    this.#reseal();
+  }
+
+  /** Seals plain values and re-seals values of older data keys, in one transaction. */
+  #reseal(): void {
+    const box = this.#box;
+    this.db.transaction(() => {
+      for (const [table, spec] of Object.entries(SEALED)) {
+        for (const row of this.db.all(`SELECT ${spec.id}, ${spec.columns.join(', ')} FROM ${table}`)) {
+          const id = str(row[spec.id]);
+          for (const column of spec.columns) {
+            const value = bytes(row[column]);
+            const at = place(table, id, column);
+            const sealed = SecretBox.isSealed(value);
+            if (sealed && SecretBox.keyIdOf(value) === box.currentKeyId) continue;
+            const next = box.seal(sealed ? box.open(value, at) : value, at);
+            this.db.run(`UPDATE ${table} SET ${column} = ? WHERE ${spec.id} = ?`, [next, id]);
+          }
+        }
+      }
+    });
+  }
+
+  #seal(table: keyof typeof SEALED, id: string, column: string, value: Uint8Array): Uint8Array {
+    return this.#box.seal(value, place(table, id, column));
   }
 
   async createCardholder(c: CardholderRecord): Promise<void> {
@@ -139,30 +193,26 @@ export class SqliteIssuerStore implements IssuerStore {
   async createCard(c: CardRecord): Promise<void> {
     unique(columnOf, () =>
       this.db.run(
-        `INSERT INTO cards (id, cardholder_id, iin, cin, ic_serial, isd_aid, kvn, key_enc, key_mac, key_dek, curve, public_key, certificate, status,
-           free_nvm, free_vm, installed_count, collated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [c.id, c.cardholderId, c.iin, c.cin, c.icSerial, c.isdAid, c.keys.kvn, c.keys.enc, c.keys.mac, c.keys.dek, c.curve, c.publicKey, c.certificate, c.status,
-          c.freeNvm, c.freeVm, c.installedCount, c.collatedAt, c.createdAt],
+        `INSERT INTO cards (id, cardholder_id, iin, cin, ic_serial, isd_aid, kvn, key_enc, key_mac, key_dek, key_source, curve, public_key, certificate, status,
+           free_nvm, free_vm, installed_count, collated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [c.id, c.cardholderId, c.iin, c.cin, c.icSerial, c.isdAid, c.keys.kvn, this.#seal('cards', c.id, 'key_enc', c.keys.enc), this.#seal('cards', c.id, 'key_mac', c.keys.mac),
+          this.#seal('cards', c.id, 'key_dek', c.keys.dek), c.keySource, c.curve, c.publicKey, c.certificate, c.status, c.freeNvm, c.freeVm, c.installedCount, c.collatedAt, c.createdAt],
       ),
     );
   }
 
   async getCard(id: string): Promise<CardRecord | undefined> {
     const r = this.db.get('SELECT * FROM cards WHERE id = ?', [id]);
-    return r && toCard(r);
+    return r && toCard(r, this.#box);
   }
 
   async getCardByCin(cin: string): Promise<CardRecord | undefined> {
     const r = this.db.get('SELECT * FROM cards WHERE cin = ?', [cin]);
-    return r && toCard(r);
+    return r && toCard(r, this.#box);
   }
 
   async setCardStatus(id: string, status: CardStatus): Promise<void> {
     if (this.db.run('UPDATE cards SET status = ? WHERE id = ?', [status, id]) === 0) throw new StoreError('NOT_FOUND', `no card ${id}`);
-  }
-
-  async recordCollation(id: string, r: { freeNvm: number; freeVm: number; installedCount: number; at: number }): Promise<void> {
-    this.db.run('UPDATE cards SET free_nvm = ?, free_vm = ?, installed_count = ?, collated_at = ? WHERE id = ?', [r.freeNvm, r.freeVm, r.installedCount, r.at, id]);
   }
 
   async listCardContents(cardId: string): Promise<CardContentRecord[]> {
@@ -173,13 +223,13 @@ export class SqliteIssuerStore implements IssuerStore {
 
   async createProvider(p: ProviderRecord): Promise<void> {
     unique(columnOf, () =>
-      this.db.run('INSERT INTO providers (id, name, notification_url, hmac_secret, created_at) VALUES (?, ?, ?, ?, ?)', [p.id, p.name, p.notificationUrl, p.hmacSecret, p.createdAt]),
+      this.db.run('INSERT INTO providers (id, name, notification_url, hmac_secret, created_at) VALUES (?, ?, ?, ?, ?)', [p.id, p.name, p.notificationUrl, this.#seal('providers', p.id, 'hmac_secret', p.hmacSecret), p.createdAt]),
     );
   }
 
   async getProvider(id: string): Promise<ProviderRecord | undefined> {
     const r = this.db.get('SELECT * FROM providers WHERE id = ?', [id]);
-    return r && { id: str(r.id), name: str(r.name), notificationUrl: str(r.notification_url), hmacSecret: bytes(r.hmac_secret), createdAt: num(r.created_at) };
+    return r && { id: str(r.id), name: str(r.name), notificationUrl: str(r.notification_url), hmacSecret: this.#box.open(bytes(r.hmac_secret), place('providers', id, 'hmac_secret')), createdAt: num(r.created_at) };
   }
 
   async setProviderNotificationUrl(id: string, url: string): Promise<void> {
@@ -276,6 +326,7 @@ export class SqliteIssuerStore implements IssuerStore {
       const order = this.db.get('SELECT card_id FROM install_orders WHERE id = ?', [c.orderId]);
       if (!order) throw new StoreError('NOT_FOUND', `no order ${c.orderId}`);
       const cardId = str(order.card_id);
+      this.#move(c.orderId, 'authorised', 'delivered', c.deliveredDetail, c.at);
       this.#move(c.orderId, 'delivered', 'confirmed', `confirmation ${c.confirmationCounter} verified`, c.at, ', confirmation = ?, confirmation_counter = ?', [c.confirmation, c.confirmationCounter]);
       for (const item of c.contents) {
         this.db.run(
@@ -296,8 +347,44 @@ export class SqliteIssuerStore implements IssuerStore {
     });
   }
 
+  async expireOrders(nowSeconds: number, at: number): Promise<string[]> {
+    return this.db.transaction(() => {
+      const ids = this.db.all(`SELECT id, state FROM install_orders WHERE state IN ${OPEN_STATES} AND expires_at <= ? ORDER BY created_at, id`, [nowSeconds]);
+      for (const r of ids) {
+        const detail = 'the order expired before the card confirmed the install';
+        this.#move(str(r.id), str(r.state) as OrderState, 'failed', `order_expired: ${detail}`, at, ', failure_code = ?, failure_detail = ?', ['order_expired', detail]);
+      }
+      return ids.map((r) => str(r.id));
+    });
+  }
+
+  async removeCardContent(cardId: string, loadFileAid: string): Promise<number> {
+    return this.db.transaction(
+      () => this.db.run("DELETE FROM card_contents WHERE card_id = ? AND (aid = ? OR load_file_aid = ?)", [cardId, loadFileAid, loadFileAid]),
+    );
+  }
+
+  async listNotifications(filter: { state?: NotificationState } = {}): Promise<OutboxRecord[]> {
+    const where = {
+      pending: 'WHERE delivered_at IS NULL AND dead_at IS NULL',
+      delivered: 'WHERE delivered_at IS NOT NULL',
+      dead: 'WHERE dead_at IS NOT NULL',
+    }[filter.state ?? 'pending'];
+    return this.db.all(`SELECT * FROM outbox ${filter.state ? where : ''} ORDER BY created_at, id`).map(toOutbox);
+  }
+
+  async markNotificationDead(id: string, r: { attempts: number; at: number; error: string }): Promise<void> {
+    this.db.run('UPDATE outbox SET attempts = ?, dead_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL', [r.attempts, r.at, r.error, id]);
+  }
+
+  async retryNotification(id: string, at: number): Promise<boolean> {
+    return this.db.run('UPDATE outbox SET dead_at = NULL, attempts = 0, next_attempt_at = ? WHERE id = ? AND dead_at IS NOT NULL AND delivered_at IS NULL', [at, id]) === 1;
+  }
+
   async dueNotifications(now: number, limit: number): Promise<OutboxRecord[]> {
-    return this.db.all('SELECT * FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?', [now, limit]).map(toOutbox);
+    return this.db
+      .all('SELECT * FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?', [now, limit])
+      .map(toOutbox);
   }
 
   async getNotification(id: string): Promise<OutboxRecord | undefined> {
@@ -310,7 +397,7 @@ export class SqliteIssuerStore implements IssuerStore {
   }
 
   async markNotificationAttempt(id: string, r: { attempts: number; nextAttemptAt: number; error: string }): Promise<void> {
-    this.db.run('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL', [r.attempts, r.nextAttemptAt, r.error, id]);
+    this.db.run('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL AND dead_at IS NULL', [r.attempts, r.nextAttemptAt, r.error, id]);
   }
 
   async close(): Promise<void> {

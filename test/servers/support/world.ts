@@ -3,6 +3,7 @@ import { buildCap } from '../../../protocol/cap/index.ts';
 import { generateEcKeyPair, seededRandom, type RandomSource } from '../../../protocol/crypto/index.ts';
 import { buildComputeDigitalSignature, buildGetData, buildSelect } from '../../../protocol/gp/commands/index.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
+import { SecretBox } from '../../../protocol/secrets/index.ts';
 import {
   createIssuerApp,
   createIssuerKeys,
@@ -21,6 +22,13 @@ import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, type Card, type Ca
 import { runLocalAgent, type LocalAgentResult } from './local-agent.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
+/** The data keyring of test stores (sealing card keys and provider secrets). */
+export const TEST_DATA_KEYS = new SecretBox([{ id: 'test', key: new Uint8Array(32).fill(7) }]);
+
+/** Puts the keys the issuer derived for a card (its registration answer) into the simulated card. */
+export function personaliseKeys(card: Card, keys: { kvn: number; enc: string; mac: string; dek: string }): void {
+  card.installKeys({ kvn: keys.kvn, enc: fromHex(keys.enc), mac: fromHex(keys.mac), dek: fromHex(keys.dek) });
+}
 export const PROVIDER_ID = 'acme-loyalty';
 export const PROVIDER_SECRET = '00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF';
 export const SERVICE_ID = 'loyalty-gold';
@@ -97,7 +105,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const keys = await testIssuerKeys();
   const logger = o.logStream ? createLogger({ name: 'test', level: 'debug', destination: o.logStream }) : createLogger({ name: 'test', level: 'silent' });
 
-  const issuerStore = new SqliteIssuerStore(o.issuerDb ?? ':memory:');
+  const issuerStore = new SqliteIssuerStore(o.issuerDb ?? ':memory:', { secrets: TEST_DATA_KEYS });
   const outbox = new OutboxWorker({ store: issuerStore, logger, clock: now, random, baseDelayMs: 50, pollMs: 50 });
   const issuerDeps: IssuerDeps = {
     store: issuerStore,
@@ -122,27 +130,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   ok(await http(issuerUrl, '/admin/providers', { token: ADMIN_TOKEN, body: { id: PROVIDER_ID, name: 'ACME Loyalty', notificationUrl: `${providerUrl}/notifications`, hmacSecret: PROVIDER_SECRET } }), 'provider');
 
   const dapPublicKey = o.cardDapKey === 'foreign' ? generateEcKeyPair('P-256', seededRandom('foreign-dap')).publicKey : keys.dap.publicKey;
-  const card = createCard({
-    profile: { ...o.cardProfile, dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(dapPublicKey) } } },
-    seed: o.cardSeed ?? 1,
-  });
-  card.powerOn();
-  const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).slice(0, -2)).value;
-  const cin = toHex(value(0x45));
-  const iin = toHex(value(0x42));
-  const icSerial = toHex(value(0x9f7f).subarray(12, 16));
-  const k = card.profile.keys[0]!;
-
-  const { cardholderId } = ok(await http(issuerUrl, '/admin/cardholders', { token: ADMIN_TOKEN, body: { name: 'Ada Lovelace', address: '12 St James Square, London' } }), 'cardholder');
-  const registered = ok(
-    await http(issuerUrl, '/admin/cards', {
-      token: ADMIN_TOKEN,
-      body: { cardholderId, iin, cin, icSerial, keys: { kvn: k.kvn, enc: toHex(k.enc), mac: toHex(k.mac), dek: toHex(k.dek) }, cardPublicKey: toHex(card.signingKey().publicKey) },
-    }),
-    'card',
-  );
-  // Personalisation writes the issuer's certificate into the card, where GET DATA 7F21 finds it.
-  card.installCertificate(fromHex(registered.certificate));
+  const { card, cin, iin, cardId } = await registerSimulatedCard(issuerUrl, dapPublicKey, { seed: o.cardSeed ?? 1, ...(o.cardProfile ? { profile: o.cardProfile } : {}) });
 
   const cap = buildCap({ packageAid: LOYALTY_PACKAGE_AID, appletAids: [LOYALTY_APPLET_AID], codeSize: o.codeSize ?? 1024 });
   ok(await http(issuerUrl, '/admin/applications', { token: ADMIN_TOKEN, body: { providerId: PROVIDER_ID, name: 'Loyalty', cap: Buffer.from(cap).toString('base64') } }), 'application');
@@ -155,7 +143,9 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
         description: 'Points on every purchase',
         packageAid: toHex(LOYALTY_PACKAGE_AID),
         appletAid: toHex(LOYALTY_APPLET_AID),
-        startCommands: [toHex(buildSelect(LOYALTY_APPLET_AID)), '80520000040000006406'],
+        // SELECT as it is; the 100 points as CREDIT [once] with the member's own transaction id.
+        startCommands: [toHex(buildSelect(LOYALTY_APPLET_AID))],
+        openingCredit: 100,
       },
     }),
     'service',
@@ -171,7 +161,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     provider: { deps: providerDeps, store: providerStore, listening: providerListening },
     outbox,
     card,
-    cardId: registered.cardId,
+    cardId,
     cin,
     iin,
     async close() {
@@ -181,6 +171,36 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
       await providerStore.close();
     },
   };
+}
+
+/**
+ * A simulated card registered with the issuer as at personalisation: cardholder, card (the issuer CA
+ * certifies its key and derives its ISD keys), certificate and keys written into the card.
+ */
+export async function registerSimulatedCard(
+  issuerUrl: string,
+  dapPublicKey: Uint8Array,
+  o: { seed: number | string; profile?: CardProfileInput; holder?: string },
+): Promise<{ card: Card; cin: string; iin: string; cardId: string; keys: { kvn: number; enc: string; mac: string; dek: string } }> {
+  const card = createCard({ profile: { ...o.profile, dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(dapPublicKey) } } }, seed: o.seed });
+  card.powerOn();
+  const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).slice(0, -2)).value;
+  const cin = toHex(value(0x45));
+  const iin = toHex(value(0x42));
+  const icSerial = toHex(value(0x9f7f).subarray(12, 16));
+  const ok = (r: HttpAnswer, what: string) => {
+    if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const { cardholderId } = ok(await http(issuerUrl, '/admin/cardholders', { token: ADMIN_TOKEN, body: { name: o.holder ?? 'Ada Lovelace', address: '12 St James Square, London' } }), 'cardholder');
+  const registered = ok(
+    await http(issuerUrl, '/admin/cards', { token: ADMIN_TOKEN, body: { cardholderId, iin, cin, icSerial, cardPublicKey: toHex(card.signingKey().publicKey) } }),
+    'card',
+  );
+  // Personalisation writes the issuer's certificate and its per-card ISD keys into the card.
+  card.installCertificate(fromHex(registered.certificate));
+  personaliseKeys(card, registered.keys);
+  return { card, cin, iin, cardId: registered.cardId, keys: registered.keys };
 }
 
 /** What the terminal reads from the card for collation (S1–S3): GET DATA answers, TLV form. */
