@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../protocol/crypto/index.ts';
 import { createLogger, OutboxWorker, SqliteIssuerStore } from '../../servers/index.ts';
-import { provision, startWorld, TEST_DATA_KEYS, type World } from './support/world.ts';
+import { ADMIN_TOKEN, http, provision, startWorld, TEST_DATA_KEYS, type World } from './support/world.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 let world: World | undefined;
@@ -109,5 +109,51 @@ describe('outbox: the provider hears of each member exactly once in effect', () 
     await provision(w);
     for (let i = 0; i < 100 && w.provider.store.db.all('SELECT * FROM members').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(w.provider.store.db.all('SELECT state FROM members')).toEqual([{ state: 'member' }]);
+  });
+
+  it('makes a notification the provider refuses (422) a dead letter at once, listed by the admin API and re-queued by it', async () => {
+    const w = (world = await startWorld());
+    await provision(w);
+    const { createServer } = await import('node:http');
+    let calls = 0;
+    const refusing = createServer((_req, res) => {
+      calls++;
+      res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":{"code":"notification_conflict","message":"no"}}');
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    const url = w.issuer.store.db.get<{ notification_url: string }>('SELECT notification_url FROM providers')!.notification_url;
+    try {
+      await w.issuer.store.setProviderNotificationUrl('acme-loyalty', `http://127.0.0.1:${(refusing.address() as { port: number }).port}/notifications`);
+      expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 1 });
+      w.clock.now += 3_600_000;
+      expect(await w.outbox.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 0 });
+      expect(calls).toBe(1);
+      const dead = await http(w.issuerUrl, '/admin/notifications?state=dead', { token: ADMIN_TOKEN });
+      expect(dead.body.notifications).toEqual([expect.objectContaining({ state: 'dead', attempts: 1, lastError: 'provider answered 422' })]);
+      expect((await http(w.issuerUrl, '/admin/notifications?state=dead')).status).toBe(401);
+
+      // The provider is fixed; an operator re-queues the dead letter and it is delivered once.
+      await w.issuer.store.setProviderNotificationUrl('acme-loyalty', url);
+      const retried = await http(w.issuerUrl, `/admin/notifications/${dead.body.notifications[0].notificationId}/retry`, { method: 'POST', token: ADMIN_TOKEN });
+      expect([retried.status, retried.body.state]).toEqual([200, 'pending']);
+      expect(await w.outbox.runOnce()).toEqual({ delivered: 1, retried: 0, dead: 0 });
+      expect((await http(w.issuerUrl, '/admin/notifications?state=dead', { token: ADMIN_TOKEN })).body.notifications).toEqual([]);
+    } finally {
+      await new Promise((r) => refusing.close(r));
+    }
+  });
+
+  it('gives up on a provider that stays down after a bounded number of attempts', async () => {
+    const w = (world = await startWorld());
+    await provision(w);
+    const worker = new OutboxWorker({ store: w.issuer.store, logger, clock: () => w.clock.now, random: seededRandom('bounded'), baseDelayMs: 10, maxDelayMs: 10, maxAttempts: 3 });
+    await w.issuer.store.setProviderNotificationUrl('acme-loyalty', 'http://127.0.0.1:9/notifications');
+    const outcomes = [];
+    for (let i = 0; i < 5; i++) {
+      outcomes.push(await worker.runOnce());
+      w.clock.now += 1000;
+    }
+    expect(outcomes.map((o) => `${o.retried}/${o.dead}`)).toEqual(['1/0', '1/0', '0/1', '0/0', '0/0']);
+    expect(w.issuer.store.db.get('SELECT attempts, dead_at IS NOT NULL AS dead FROM outbox')).toEqual({ attempts: 3, dead: 1 });
   });
 });
