@@ -1,36 +1,9 @@
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { parseCardResources, parseCplc, type CardResources } from '../../../protocol/gp/data/index.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
-import { ApiRouter, badRequest, HEX, type JsonSchema } from '../../http/index.ts';
+import { COLLATE_ANSWER, COLLATE_BODY, type CollateAnswer, type CollateBody } from '../../../protocol/api/index.ts';
+import { ApiRouter, badRequest } from '../../http/index.ts';
 import type { IssuerDeps } from '../issuer-deps.ts';
-
-const COLLATION_BODY: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['cplc', 'iin', 'cin', 'cardResources'],
-  description: 'What the card reported (GET DATA response data, with or without the tag): 9F7F, 42, 45, FF21',
-  properties: {
-    cplc: { ...HEX(42, 45), description: 'CPLC: 9F7F TLV or its 42-byte value' },
-    iin: { ...HEX(1, 18), description: 'Issuer Identification Number: 42 TLV or value' },
-    cin: { ...HEX(1, 18), description: 'Card Image Number: 45 TLV or value' },
-    cardResources: { ...HEX(3, 64), description: 'Extended Card Resources Information: FF21 TLV' },
-  },
-};
-
-const COLLATION_RESPONSE: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['status', 'cin', 'iin', 'icSerial', 'freeMemory', 'installedCount'],
-  description: 'What the issuer read from the report, the same for every well-formed report: registered or not is not said here',
-  properties: {
-    status: { type: 'string', enum: ['received'] },
-    cin: { type: 'string' },
-    iin: { type: 'string' },
-    icSerial: { type: 'string' },
-    freeMemory: { type: 'object', properties: { nonVolatile: { type: 'integer' }, volatile: { type: 'integer' } } },
-    installedCount: { type: 'integer' },
-  },
-};
 
 /** The value of a GET DATA answer given with its tag (CLA 80) or without (CLA 00). */
 function valueOf(tag: number, hex: string, path: string): Uint8Array {
@@ -62,11 +35,11 @@ export function collationRoutes(api: ApiRouter, _deps: IssuerDeps): void {
       operationId: 'collateCard',
       summary: 'S1–S3: check the form of what the card reports; records nothing, reveals nothing',
       tags: ['cards'],
-      body: COLLATION_BODY,
-      responses: { '200': { description: 'the report was well-formed', schema: COLLATION_RESPONSE } },
+      body: COLLATE_BODY,
+      responses: { '200': { description: 'the report was well-formed', schema: COLLATE_ANSWER } },
     },
     async (req, res) => {
-      const body = req.body as { cplc: string; iin: string; cin: string; cardResources: string };
+      const body = req.body as CollateBody;
       const cin = toHex(valueOf(0x45, body.cin, '/cin'));
       const iin = toHex(valueOf(0x42, body.iin, '/iin'));
       let serial: string;
@@ -82,13 +55,13 @@ export function collationRoutes(api: ApiRouter, _deps: IssuerDeps): void {
         throw badRequest('invalid_card_data', `FF21: ${(err as Error).message}`, '/cardResources');
       }
       res.json({
-        status: 'received',
+        status: 'received' as const,
         cin,
         iin,
         icSerial: serial,
         freeMemory: { nonVolatile: resources.freeNonVolatileMemory, volatile: resources.freeVolatileMemory },
         installedCount: resources.installedApplications,
-      });
+      } satisfies CollateAnswer);
     },
   );
 }

@@ -3,18 +3,13 @@ import { equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
 import { PkiError, verifyCardCertificate } from '../../../protocol/pki/index.ts';
 import { ApplicationRequestError, decodeApplicationRequest, verifyApplicationRequestSignature, type ApplicationRequest } from '../../../protocol/provisioning/index.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
-import { ApiRouter, badRequest, conflict, forbidden, HEX, HttpError, ID, labelledMac, macEquals, notFound, REQUEST_AUTHORISATION_LABEL, type JsonSchema } from '../../http/index.ts';
+import { INSTALL_REQUEST_ANSWER, INSTALL_REQUEST_BODY, ORDER_ANSWER, ORDER_QUERY, type InstallRequestAnswer, type InstallRequestBody, type OrderAnswer } from '../../../protocol/api/index.ts';
+import { ApiRouter, badRequest, conflict, forbidden, HttpError, labelledMac, macEquals, notFound, REQUEST_AUTHORISATION_LABEL } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
 import { StoreError } from '../store/issuer-store.ts';
 
 const OPEN_STATES = new Set(['requested', 'authorised', 'delivered']);
-
-const ORDER_QUERY: JsonSchema = {
-  type: 'object',
-  required: ['sessionId'],
-  properties: { sessionId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } },
-};
 
 /** Compares two secrets in constant time. */
 function sameSecret(a: string, b: string): boolean {
@@ -22,34 +17,6 @@ function sameSecret(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
-
-const INSTALL_REQUEST_BODY: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['request', 'signature', 'certificate', 'providerId', 'providerAuthorisation'],
-  properties: {
-    request: { ...HEX(24, 512), description: 'the canonical ApplicationRequest bytes (71 { 80 45 4F 81 82 }) the card signed' },
-    signature: { ...HEX(64, 80), description: "the card's ECDSA signature over the request: r‖s or DER (PERFORM SECURITY OPERATION)" },
-    certificate: { ...HEX(64, 2048), description: 'the card certificate: DER, or the GET DATA 7F21 TLV around it' },
-    providerId: ID,
-    providerAuthorisation: { ...HEX(32, 32), description: "the provider's HMAC over the request, as its service selection returned it" },
-  },
-};
-
-const INSTALL_RESPONSE: JsonSchema = {
-  type: 'object',
-  required: ['orderId', 'state', 'sessionId', 'remoteManagement'],
-  properties: {
-    orderId: { type: 'string' },
-    state: { type: 'string', enum: ['authorised'] },
-    sessionId: { type: 'string' },
-    remoteManagement: {
-      type: 'object',
-      required: ['handshake', 'remoteManagement'],
-      properties: { handshake: { type: 'string' }, remoteManagement: { type: 'string' } },
-    },
-  },
-};
 
 /** The certificate DER, unwrapped from `7F21 L …` when the terminal sent the GET DATA answer as is. */
 function certificateDer(hex: string): Uint8Array {
@@ -101,10 +68,10 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       summary: 'S8–S10: verify a card-signed application request and authorise the install',
       tags: ['install'],
       body: INSTALL_REQUEST_BODY,
-      responses: { '201': { description: 'authorised: run SERAM remote management with this sessionId', schema: INSTALL_RESPONSE } },
+      responses: { '201': { description: 'authorised: run SERAM remote management with this sessionId', schema: INSTALL_REQUEST_ANSWER } },
     },
     async (req, res) => {
-      const body = req.body as { request: string; signature: string; certificate: string; providerId: string; providerAuthorisation: string };
+      const body = req.body as InstallRequestBody;
       const encoded = fromHex(body.request);
       let request: ApplicationRequest;
       try {
@@ -191,11 +158,12 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
         orderId,
         state: 'authorised',
         sessionId,
+        expiresAt: request.expiresAt,
         remoteManagement: {
           handshake: `${base}/handshake?sessionId=${sessionId}`,
           remoteManagement: `${base}/remoteManagement?sessionId=${sessionId}`,
         },
-      });
+      } satisfies InstallRequestAnswer);
     },
   );
 
@@ -207,7 +175,7 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       summary: 'State of an install order, for the terminal that holds its session id',
       tags: ['install'],
       query: ORDER_QUERY,
-      responses: { '200': { description: 'the order: state and failure code (no detail text)' } },
+      responses: { '200': { description: 'the order: state and failure code (no detail text)', schema: ORDER_ANSWER } },
     },
     async (req, res) => {
       const id = String(req.params.orderId);
@@ -219,7 +187,7 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
         state: order.state,
         ...(order.failureCode ? { failure: { code: order.failureCode } } : {}),
         ...(order.confirmationCounter !== null ? { confirmationCounter: order.confirmationCounter } : {}),
-      });
+      } satisfies OrderAnswer);
     },
   );
 }
