@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { dirname, join } from 'node:path';
 import { createCard, readProfileFile } from '../../../simulator/index.ts';
 
 /** `cardlab card new [--profile FILE] [--seed N] -o card.json`: personalises a card and writes its image. */
@@ -14,5 +15,8 @@ export function registerCardNew(card: Command): void {
       const c = createCard({ profile, seed: opts.seed });
       c.saveImage(opts.output);
       process.stdout.write(`wrote ${opts.output}: ${c.profile.name}, ${c.store.freeBytes()} of ${c.store.capacity} bytes of persistent memory free\n`);
+      // The image is sealed: say which key opens it, so it travels with the image.
+      const key = process.env.CARDLAB_DATA_KEY ? 'the CARDLAB_DATA_KEY keyring' : join(dirname(opts.output), 'data-keys.json');
+      process.stdout.write(`sealed with ${key} (keep it with the image)\n`);
     });
 }
