@@ -242,7 +242,10 @@ export class Card implements CardRuntime {
     this.dispatcher.resetOverrides();
   }
 
-  /** Saves the card (profile and persistent memory) to a card image file. */
+  /**
+   * Saves the card (profile and persistent memory) to a card image file, sealed, 0600, atomically
+   * (saveCardImage). To keep a file as the card's memory at every commit, see backCardWithImage.
+   */
   saveImage(path: string): void {
     saveCardImage(path, { profile: this.profileInput, store: this.store });
   }
