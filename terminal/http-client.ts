@@ -1,3 +1,5 @@
+import { Validator, type Schema } from 'jsonschema';
+import type { ApiSchema } from '../protocol/api/index.ts';
 import { TerminalError, type ProvisionStep } from './terminal-error.ts';
 
 export interface HttpOptions {
@@ -9,19 +11,32 @@ export interface HttpOptions {
 
 export const DEFAULT_HTTP: HttpOptions = { timeoutMs: 10_000, attempts: 3 };
 
-export interface JsonAnswer {
-  status: number;
-  body: any;
-}
+/** A server's answer: a 2xx with the body its contract promises, or anything else as it came. */
+export type JsonAnswer<T> = { ok: true; status: number; body: T } | { ok: false; status: number; body: unknown };
+
+/** A refusal's body as both servers send it: `{ error: { code, message, path? } }`. */
+type ErrorBody = { error?: { code?: string; message?: string } } | undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const validator = new Validator();
+
+export interface CallInit<B> {
+  method?: 'GET' | 'POST';
+  /** The request body, typed by the contract (protocol/api). */
+  body?: B;
+  /** Network errors and 5xx are retried only for idempotent calls. */
+  idempotent: boolean;
+  /** The contract's schema of a 2xx answer: anything else is `bad_answer`. */
+  answer?: ApiSchema;
+}
 
 /**
  * One JSON call with the GLOBAL `fetch` (looked up at call time, so msw and other interceptors see it).
  * Idempotent calls are retried on network errors and 5xx (at most `attempts`, 200 ms doubling);
- * others are sent once. A 4xx comes back as an answer; the caller decides.
+ * others are sent once. A 2xx answer is checked against the contract's schema; a 4xx comes back as
+ * an answer and the caller decides.
  */
-export async function callJson(step: ProvisionStep, url: string, init: { method?: string; body?: unknown; idempotent: boolean }, options: HttpOptions = DEFAULT_HTTP): Promise<JsonAnswer> {
+export async function callJson<T, B = unknown>(step: ProvisionStep, url: string, init: CallInit<B>, options: HttpOptions = DEFAULT_HTTP): Promise<JsonAnswer<T>> {
   const attempts = init.idempotent ? Math.max(1, options.attempts) : 1;
   let last: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -44,7 +59,12 @@ export async function callJson(step: ProvisionStep, url: string, init: { method?
         await sleep(200 * 2 ** (attempt - 1));
         continue;
       }
-      return { status: response.status, body };
+      if (response.status < 200 || response.status > 299) return { ok: false, status: response.status, body };
+      if (init.answer) {
+        const errors = validator.validate(body, init.answer as Schema, { nestedErrors: false }).errors;
+        if (errors.length) throw new TerminalError(step, 'bad_answer', `${url} answered ${response.status} outside its contract: ${errors[0]!.property} ${errors[0]!.message}`, { status: response.status });
+      }
+      return { ok: true, status: response.status, body: body as T };
     } catch (err) {
       if (err instanceof TerminalError) throw err;
       last = err;
@@ -56,9 +76,14 @@ export async function callJson(step: ProvisionStep, url: string, init: { method?
   throw new TerminalError(step, 'network', `${url}: ${reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`);
 }
 
+/** The server's own error code of a refusal, if it sent one. */
+export function serverCode(answer: JsonAnswer<unknown>): string | undefined {
+  return answer.ok ? undefined : (answer.body as ErrorBody)?.error?.code;
+}
+
 /** Turns a non-2xx answer into the TerminalError naming the server's own error code. */
-export function refusal(step: ProvisionStep, what: string, answer: JsonAnswer): TerminalError {
-  const error = answer.body?.error as { code?: string; message?: string } | undefined;
+export function refusal(step: ProvisionStep, what: string, answer: JsonAnswer<unknown>): TerminalError {
+  const error = (answer.body as ErrorBody)?.error;
   if (error?.code) return new TerminalError(step, 'refused', `${what} refused: ${error.code} (${error.message ?? ''})`, { status: answer.status, serverCode: error.code });
   return new TerminalError(step, 'bad_answer', `${what}: HTTP ${answer.status} without an error body`, { status: answer.status });
 }

@@ -1,14 +1,12 @@
-import { concat, u32 } from '../../protocol/bytes.ts';
 import { buildSelect } from '../../protocol/gp/commands/index.ts';
 import type { DemoService } from '../../servers/index.ts';
 import { ECHO_APPLET_AID, ECHO_PACKAGE_AID, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID } from '../../simulator/index.ts';
 
-/** CREDIT for the loyalty applet model (simulator/applets/loyalty-applet.ts). */
-export const loyaltyCredit = (amount: number) => concat(Uint8Array.of(0x80, 0x52, 0x00, 0x00, 0x04), u32(amount), Uint8Array.of(0x06));
-
 /**
  * The two services `cardlab serve` and the embedded scenario servers offer: `loyalty` (credits 100 points
- * at start) and `echo`, with CAPs built by `buildCap` for the simulator's applet models.
+ * once at start: SELECT, then the provider's CREDIT [once] with a transaction id of its own per member,
+ * so a resent start never credits twice) and `echo`, with CAPs built by `buildCap` for the simulator's
+ * applet models.
  */
 export function demoServices(): DemoService[] {
   return [
@@ -19,7 +17,8 @@ export function demoServices(): DemoService[] {
       packageAid: LOYALTY_PACKAGE_AID,
       appletAid: LOYALTY_APPLET_AID,
       codeSize: 2048,
-      startCommands: [buildSelect(LOYALTY_APPLET_AID), loyaltyCredit(100)],
+      startCommands: [buildSelect(LOYALTY_APPLET_AID)],
+      openingCredit: 100,
     },
     {
       id: 'echo',

@@ -27,20 +27,21 @@ describe('terminal: S1–S16 through the sim reader against the real servers', (
     expect(toHex(balance!)).toBe('00000064');
     expect(trace.filter((e) => e.dir === 'C').length).toBeGreaterThan(10);
 
-    // A second run finds the application on record: nothing is installed twice, the service is already started.
+    // A second run: the issuer answers the install request 409 already_installed, so nothing is installed twice; the service is already started.
     const again = await provision({ reader: createSimReader(w.card), issuerUrl: w.issuerUrl, providerUrl: w.providerUrl, serviceId: SERVICE_ID });
     expect(again.outcome).toBe('completed');
-    expect(again.steps.filter((s) => s.status === 'skipped').map((s) => s.step)).toEqual(['S6', 'S7', 'S8', 'S9', 'S10', 'S11', 'S12', 'S13', 'S14']);
+    expect(again.steps.filter((s) => s.status === 'skipped').map((s) => s.step)).toEqual(['S8', 'S9', 'S10', 'S11', 'S12', 'S13', 'S14']);
     expect(again.serviceResponses).toEqual([]);
     expect(toHex(w.card.store.get(STORE_KEY.appData(LOYALTY_APPLET_AID, 'balance'))!)).toBe('00000064');
   });
 
-  it('reports an unknown card at S3 with the issuer\'s code', async () => {
+  it('an unknown card passes collation (the issuer answers every card alike) and stops where it must prove itself: no certificate at S7', async () => {
     const w = (world = await startWorld());
     const stranger = createCard({ seed: 4242 });
     const result = await provision({ reader: createSimReader(stranger), issuerUrl: w.issuerUrl, providerUrl: w.providerUrl, serviceId: SERVICE_ID });
     expect(result.outcome).toBe('failed');
-    expect(result.error).toMatchObject({ step: 'S3', code: 'refused', serverCode: 'unknown_card', status: 404 });
+    expect(result.steps.find((s) => s.step === 'S3')?.status).toBe('done');
+    expect(result.error).toMatchObject({ step: 'S7', code: 'card' });
   });
 
   it('reports an unknown service at S5, naming what the provider offers', async () => {

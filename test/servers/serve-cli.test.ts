@@ -78,15 +78,19 @@ describe('cardlab serve', () => {
       });
       expect(seramLogErrors(session.log)).toEqual([]);
       expect(session.notifications).toEqual([`install/${install.body.orderId}/confirmed`]);
-      // The running outbox worker tells the provider; the service then starts.
-      let start = await http(prov!, `/services/${service}/start`, { body: { cardId: cin } });
-      for (let i = 0; i < 100 && start.status === 409; i++) {
+      // The running outbox worker tells the provider; the card then signs a start request and the service starts.
+      let startRequest = await http(prov!, `/services/${service}/start-requests`, { body: { cardId: cin } });
+      for (let i = 0; i < 100 && startRequest.status === 409; i++) {
         await new Promise((r) => setTimeout(r, 20));
-        start = await http(prov!, `/services/${service}/start`, { body: { cardId: cin } });
+        startRequest = await http(prov!, `/services/${service}/start-requests`, { body: { cardId: cin } });
       }
-      expect(start).toMatchObject({ status: 200, body: { state: 'active' } });
+      expect(startRequest.status).toBe(201);
+      const request = startRequest.body.encodedRequest as string;
+      const start = await http(prov!, `/services/${service}/start`, { body: { request, signature: cardSigns(card, request).signature } });
+      expect(start).toMatchObject({ status: 200, body: { state: 'starting' } });
       const answers = (start.body.commands as string[]).map((c) => toHex(card.transmit(Buffer.from(c, 'hex'))));
       expect(answers.at(-1)).toBe('0000006400019000');
+      expect(await http(prov!, `/services/${service}/start/ack`, { body: { startId: start.body.startId, responses: answers } })).toMatchObject({ status: 200, body: { state: 'active' } });
     } finally {
       expect(await stop(second.child)).toBe(0);
     }
