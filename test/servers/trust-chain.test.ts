@@ -133,6 +133,25 @@ describe('exactly once: one open order per card and application', () => {
     expect(confirmed).toHaveLength(1);
   });
 
+  it('answers the very same signed request again with the same order (a lost answer), and any other reuse of its nonce as a replay', async () => {
+    w = await startWorld();
+    const selection = (await selectService(w)).body;
+    const signed = cardSigns(w.card, selection.encodedRequest);
+    const first = await requestInstall(w, selection, signed);
+    expect(first.status).toBe(201);
+    const before = dump(w.issuer.store);
+    const again = await requestInstall(w, selection, signed);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(dump(w.issuer.store)).toEqual(before);
+    // The same request with an altered signature gets nothing back: the signature is checked first.
+    const der = await requestInstall(w, selection, { ...signed, signature: signed.signature.slice(0, -2) + (signed.signature.endsWith('00') ? '01' : '00') });
+    expect(der.status).toBe(403);
+    // Once remote management ran, the same request is a replay.
+    await remoteManagement(w, first.body);
+    expect(await requestInstall(w, selection, signed)).toMatchObject({ status: 409, body: { error: { code: 'request_replayed' } } });
+  });
+
   it('allows a new order once the issuer records the application deleted from the card', async () => {
     w = await startWorld();
     await provision(w);

@@ -44,6 +44,18 @@ function certificateRefusal(err: PkiError): HttpError {
   }
 }
 
+/** S10's answer: the order and the GP SERAM endpoints of its session. */
+function authorisedAnswer(req: { protocol: string; get(name: string): string | undefined }, orderId: string, sessionId: string, expiresAt: number): InstallRequestAnswer {
+  const base = `${baseUrl(req)}/gp/seram`;
+  return {
+    orderId,
+    state: 'authorised',
+    sessionId,
+    expiresAt,
+    remoteManagement: { handshake: `${base}/handshake?sessionId=${sessionId}`, remoteManagement: `${base}/remoteManagement?sessionId=${sessionId}` },
+  };
+}
+
 /** Base URL of this issuer as the client reached it (for the SERAM endpoints it is sent to). */
 function baseUrl(req: { protocol: string; get(name: string): string | undefined }): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
@@ -68,7 +80,10 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       summary: 'S8–S10: verify a card-signed application request and authorise the install',
       tags: ['install'],
       body: INSTALL_REQUEST_BODY,
-      responses: { '201': { description: 'authorised: run SERAM remote management with this sessionId', schema: INSTALL_REQUEST_ANSWER } },
+      responses: {
+        '201': { description: 'authorised: run SERAM remote management with this sessionId', schema: INSTALL_REQUEST_ANSWER },
+        '200': { description: 'the same request again (its answer was lost): the same order, still authorised', schema: INSTALL_REQUEST_ANSWER },
+      },
     },
     async (req, res) => {
       const body = req.body as InstallRequestBody;
@@ -117,7 +132,16 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       await deps.store.expireOrders(nowSeconds, now);
       const nonce = toHex(request.nonce);
       const orders = await deps.store.listOrders({ cardId: card.id });
-      if (orders.some((o) => o.nonce === nonce)) throw conflict('request_replayed', 'this request (nonce) was already used', '/request');
+      const same = orders.find((o) => o.nonce === nonce);
+      if (same) {
+        // The terminal retrying the very request whose answer it lost (same bytes, same signature) gets
+        // the same order back while it is still waiting for remote management; anything else is a replay.
+        if (same.state === 'authorised' && equalBytes(same.request, encoded) && equalBytes(same.requestSignature, signature)) {
+          res.status(200).json(authorisedAnswer(req, same.id, same.sessionId, same.expiresAt));
+          return;
+        }
+        throw conflict('request_replayed', 'this request (nonce) was already used', '/request');
+      }
 
       const packageAid = toHex(request.packageAid);
       const application = await deps.store.getApplicationByPackageAid(packageAid);
@@ -153,17 +177,7 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
         throw err;
       }
       deps.logger.info({ orderId, cardId: card.id, applicationId: application.id, serviceId: request.serviceId }, 'install authorised');
-      const base = `${baseUrl(req)}/gp/seram`;
-      res.status(201).json({
-        orderId,
-        state: 'authorised',
-        sessionId,
-        expiresAt: request.expiresAt,
-        remoteManagement: {
-          handshake: `${base}/handshake?sessionId=${sessionId}`,
-          remoteManagement: `${base}/remoteManagement?sessionId=${sessionId}`,
-        },
-      } satisfies InstallRequestAnswer);
+      res.status(201).json(authorisedAnswer(req, orderId, sessionId, request.expiresAt));
     },
   );
 
