@@ -1,5 +1,5 @@
 import { REGISTER_SERVICE_BODY, SERVICE_VIEW, type RegisterServiceBody, type ServiceView } from '../../../protocol/api/index.ts';
-import { conflict, requireBearerToken, type ApiRouter } from '../../http/index.ts';
+import { conflict, type ApiRouter } from '../../http/index.ts';
 import type { ProviderDeps } from '../provider-deps.ts';
 import { ProviderStoreError, type ServiceRecord } from '../store/provider-store.ts';
 import { serviceView } from './services.ts';
@@ -39,7 +39,6 @@ export function adminRoutes(api: ApiRouter, deps: ProviderDeps): void {
       body: REGISTER_SERVICE_BODY,
       responses: { '201': { description: 'registered', schema: SERVICE_VIEW } },
     },
-    requireBearerToken(deps.adminToken),
     async (req, res) => {
       res.status(201).json(await registerService(deps, req.body as RegisterServiceBody));
     },
