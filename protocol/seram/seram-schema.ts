@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Validator, type Schema } from 'jsonschema';
+import type { Schema } from 'jsonschema';
+import { compileSchema, type CompiledSchema } from '../json-schema/compile-schema.ts';
 import { parse as parseYaml } from 'yaml';
 
 /** The SERAM messages a schema exists for (gpseram.yaml components/schemas). */
@@ -56,7 +57,16 @@ function mapValues(record: Record<string, unknown>, f: (v: unknown) => unknown):
 const SCHEMAS = loadSeramSchemas();
 /** The same schemas as draft-07 `definitions`, strict as OpenAPI means them, for jsonschema. */
 const DEFINITIONS = mapValues(JSON.parse(JSON.stringify(SCHEMAS).replaceAll('#/components/schemas/', '#/definitions/')), strictOpenApiSchema) as Record<string, Schema>;
-const validator = new Validator();
+/** Each message schema compiled once (the validator is on every SERAM request's path, both ways). */
+const compiled = new Map<string, CompiledSchema>();
+function validatorOf(name: string): CompiledSchema {
+  let v = compiled.get(name);
+  if (v === undefined) {
+    v = compileSchema({ $ref: `#/definitions/${name}` }, DEFINITIONS as Record<string, Record<string, unknown>>);
+    compiled.set(name, v);
+  }
+  return v;
+}
 
 /**
  * `ramCommandType` values and the schema each names. gpseram.yaml's discriminator maps
@@ -76,20 +86,18 @@ const RESPONSE_SCHEMAS: Record<string, string> = { seRamResponse: 'seRamResponse
 const APDU_HEX = /^([0-9A-F]{2})*$/;
 
 function check(value: unknown, name: string, at: string): SeramSchemaError[] {
-  const result = validator.validate(value, { definitions: DEFINITIONS, $ref: `#/definitions/${name}` }, { nestedErrors: false });
-  // An allOf failure is also reported by the member that failed; keep the precise one.
-  const precise = result.errors.filter((e) => e.name !== 'allOf');
-  return (precise.length > 0 ? precise : result.errors).map((e) => {
-    const segments = [...e.path];
-    if (e.name === 'required' && typeof e.argument === 'string') segments.push(e.argument);
-    return { path: at + segments.map((s) => `/${String(s)}`).join(''), message: `${e.message} (${name})` };
-  });
+  const fault = validatorOf(name)(value);
+  if (fault === undefined) return [];
+  const segments = [...fault.path];
+  if (fault.keyword === 'required' && fault.argument !== undefined) segments.push(fault.argument);
+  return [{ path: at + segments.map((s) => `/${String(s)}`).join(''), message: `${fault.message} (${name})` }];
 }
 
 /**
  * Validates a SERAM message against gpseram.yaml (erratum corrected), then what the schema says in
  * prose or leaves to its OpenAPI-only keywords: each command and response against the schema its
- * discriminator names, and APDUs as whole upper-case hex. Returns every error found; none = valid.
+ * discriminator names, and APDUs as whole upper-case hex. Returns the errors found (the first of the
+ * message, else the first of each command or response); none = valid.
  */
 export function seramErrors(kind: SeramMessageKind, message: unknown): SeramSchemaError[] {
   const errors = check(message, kind, '');

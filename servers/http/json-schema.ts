@@ -1,25 +1,34 @@
-import { Validator, type Schema, type ValidationError } from 'jsonschema';
+import type { Schema } from 'jsonschema';
+import { compileSchema, type CompiledSchema, type SchemaFault } from '../../protocol/json-schema/compile-schema.ts';
 import { HttpError, type HttpErrorCode } from './http-error.ts';
 
 /** A draft-07 JSON Schema that is also a valid OpenAPI 3.0 Schema Object (no `const`, no `$schema`). */
 export type JsonSchema = Schema;
 
-const validator = new Validator();
+/** Each schema compiled once, on first use (route schemas are module constants). */
+const compiled = new WeakMap<JsonSchema, CompiledSchema>();
 
-/** JSON Pointer of a jsonschema error's location (`/card/cin`); `''` for the whole document. */
-function pointer(error: ValidationError): string {
-  const segments = [...error.path];
+function validatorOf(schema: JsonSchema): CompiledSchema {
+  let v = compiled.get(schema);
+  if (v === undefined) {
+    v = compileSchema(schema as Record<string, unknown>);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+/** JSON Pointer of a fault's location (`/card/cin`); `''` for the whole document. */
+function pointer(fault: SchemaFault): string {
+  const segments = [...fault.path];
   // `required` reports the parent; point at the missing member itself.
-  if (error.name === 'required' && typeof error.argument === 'string') segments.push(error.argument);
-  if (error.name === 'additionalProperties' && typeof error.argument === 'string') segments.push(error.argument);
+  if ((fault.keyword === 'required' || fault.keyword === 'additionalProperties') && fault.argument !== undefined) segments.push(fault.argument);
   return segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
 /** Validates `value`; returns the first error as an HttpError (400) or undefined when valid. */
 export function checkSchema(value: unknown, schema: JsonSchema, code: HttpErrorCode = 'invalid_body', what = 'body'): HttpError | undefined {
-  const result = validator.validate(value, schema, { nestedErrors: false });
-  if (result.valid) return undefined;
-  const first = result.errors[0]!;
+  const first = validatorOf(schema)(value);
+  if (first === undefined) return undefined;
   const path = pointer(first);
   const where = path === '' ? what : `${what}${path}`;
   return new HttpError(400, code, `${where} ${first.message}`, path === '' ? '/' : path);
