@@ -86,7 +86,10 @@ describe('install request refusals (S8–S10)', () => {
   it('refuses a replayed request (409 request_replayed): the first use authorised, the second writes nothing', async () => {
     const w = (world = await startWorld());
     const { selection, signed } = await signedRequest(w);
-    expect((await requestInstall(w, selection, signed)).status).toBe(201);
+    const first = await requestInstall(w, selection, signed);
+    expect(first.status).toBe(201);
+    // Once remote management ran, the same signed request is a replay (before, it only gets its own order back).
+    await remoteManagement(w, first.body);
     const r = await unchanged(w, () => requestInstall(w, selection, signed));
     expect(r).toMatchObject({ status: 409, body: { error: { code: 'request_replayed' } } });
     expect(w.issuer.store.db.all('SELECT id FROM install_orders')).toHaveLength(1);
@@ -132,11 +135,10 @@ describe('install request refusals (S8–S10)', () => {
 });
 
 describe('remote management failures (S11–S14)', () => {
-  it('records a DAP the card refuses as a failed order (dap_refused), with no content, memory or notification change', async () => {
+  it('records a DAP the card refuses as a failed order (dap_refused), with no content or notification, and the free memory the card authenticated', async () => {
     const w = (world = await startWorld({ cardDapKey: 'foreign' }));
     const { selection, signed } = await signedRequest(w);
     const install = (await requestInstall(w, selection, signed)).body;
-    const cardBefore = w.issuer.store.db.get('SELECT free_nvm, installed_count FROM cards');
     const session = await remoteManagement(w, install);
     expect(seramLogErrors(session.log)).toEqual([]);
     expect(session.notifications).toEqual([`install/${install.orderId}/failed/dap_refused`]);
@@ -145,7 +147,7 @@ describe('remote management failures (S11–S14)', () => {
     expect(String(order.failure_detail)).toMatch(/LOAD block \d+ answered 6982/);
     expect(w.issuer.store.db.all('SELECT * FROM card_contents')).toEqual([]);
     expect(w.issuer.store.db.all('SELECT * FROM outbox')).toEqual([]);
-    expect(w.issuer.store.db.get('SELECT free_nvm, installed_count FROM cards')).toEqual(cardBefore);
+    expect(w.issuer.store.db.get('SELECT free_nvm, installed_count FROM cards')).toEqual({ free_nvm: w.card.store.freeBytes(), installed_count: 0 });
   });
 
   it('records a card out of memory as a failed order (card_memory_full)', async () => {

@@ -48,7 +48,14 @@ export type InstallFailureCode =
 
 export type DialogueStep =
   | { kind: 'send'; capdus: Uint8Array[] }
-  | { kind: 'failed'; code: InstallFailureCode; detail: string; delivered: boolean }
+  | {
+      kind: 'failed';
+      code: InstallFailureCode;
+      detail: string;
+      delivered: boolean;
+      /** FF21 as the card answered it under the secure channel after the refusal (authenticated), when it could be read. */
+      resources?: CardResources;
+    }
   | {
       kind: 'confirmed';
       /** INSTALL response data: confirmation and receipt, as verified. */
@@ -180,7 +187,11 @@ export class InstallDialogue {
         continue;
       }
       plain.push(answer);
-      if (sw !== SW.SUCCESS) return this.#refused(i - 1, sw);
+      if (sw !== SW.SUCCESS) {
+        const failed = this.#refused(i - 1, sw);
+        const resources = this.#resourcesAfterRefusal(responses);
+        return failed.kind === 'failed' && resources ? { ...failed, resources } : failed;
+      }
     }
 
     const p = this.plan;
@@ -201,6 +212,23 @@ export class InstallDialogue {
     }
     this.#stage = 'done';
     return { kind: 'confirmed', confirmationBytes: installData, confirmation: checked.confirmation, resources };
+  }
+
+  /**
+   * The last command of the script, GET DATA FF21, still runs after a refused one (the Local Agent sends
+   * the whole script and a refusal does not end the session, GPCS 10.2.3): its R-MACed answer is the
+   * free memory as the card authenticated it, which the issuer may record even though the order failed.
+   */
+  #resourcesAfterRefusal(responses: Array<Uint8Array | undefined>): CardResources | undefined {
+    const pending = this.#pending!;
+    const last = responses[pending.count];
+    if (!last || last.length < 2 || this.options.securityLevel < 0x11) return undefined;
+    try {
+      const answer = parseResponseApdu(this.#channel!.unwrap(last, pending.snapshots[pending.count - 1]!));
+      return answer.sw === SW.SUCCESS ? parseCardResources(answer.data) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   #checkConfirmation(data: Uint8Array, operationData: Uint8Array, what: 'load' | 'install'): { kind: 'ok'; confirmation: Confirmation } | Extract<DialogueStep, { kind: 'failed' }> {

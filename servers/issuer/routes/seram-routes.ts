@@ -218,7 +218,8 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
     } else {
       if (!FINAL.has(order.state)) {
         if (step.delivered && order.state === 'authorised') await deps.store.transitionOrder(order.id, 'authorised', 'delivered', 'the card accepted every command', now);
-        await deps.store.failOrder(order.id, step.code, step.detail, now);
+        const r = step.resources;
+        await deps.store.failOrder(order.id, step.code, step.detail, now, r && { freeNvm: r.freeNonVolatileMemory, freeVm: r.freeVolatileMemory, installedCount: r.installedApplications });
       }
       outcome = `failed/${step.code}`;
       deps.logger.warn({ orderId: order.id, code: step.code }, 'install failed');

@@ -183,8 +183,8 @@ export interface IssuerStore {
   orderEvents(orderId: string): Promise<OrderEvent[]>;
   /** Moves an order from `from` to `to`; STATE_CONFLICT when it is no longer in `from`. */
   transitionOrder(orderId: string, from: OrderState, to: OrderState, detail: string | null, at: number): Promise<void>;
-  /** Ends an order as `failed` from whichever non-final state it is in. */
-  failOrder(orderId: string, code: string, detail: string, at: number): Promise<void>;
+  /** Ends an order as `failed` from whichever non-final state it is in; with the card's free memory as it authenticated it, if known. */
+  failOrder(orderId: string, code: string, detail: string, at: number, resources?: { freeNvm: number; freeVm: number; installedCount: number }): Promise<void>;
   /**
    * authorised → delivered → confirmed in ONE transaction, with the card's new contents, its free
    * memory and the provider notification: a crash leaves the order authorised (the card is asked

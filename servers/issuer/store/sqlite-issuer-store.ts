@@ -311,13 +311,14 @@ export class SqliteIssuerStore implements IssuerStore {
     this.db.transaction(() => this.#move(orderId, from, to, detail, at));
   }
 
-  async failOrder(orderId: string, code: string, detail: string, at: number): Promise<void> {
+  async failOrder(orderId: string, code: string, detail: string, at: number, resources?: { freeNvm: number; freeVm: number; installedCount: number }): Promise<void> {
     this.db.transaction(() => {
-      const r = this.db.get('SELECT state FROM install_orders WHERE id = ?', [orderId]);
+      const r = this.db.get('SELECT state, card_id FROM install_orders WHERE id = ?', [orderId]);
       if (!r) throw new StoreError('NOT_FOUND', `no order ${orderId}`);
       const from = str(r.state) as OrderState;
       if (FINAL_STATES.includes(from)) throw new StoreError('STATE_CONFLICT', `order ${orderId} is already ${from}`);
       this.#move(orderId, from, 'failed', `${code}: ${detail}`, at, ', failure_code = ?, failure_detail = ?', [code, detail]);
+      if (resources) this.db.run('UPDATE cards SET free_nvm = ?, free_vm = ?, installed_count = ? WHERE id = ?', [resources.freeNvm, resources.freeVm, resources.installedCount, str(r.card_id)]);
     });
   }
 
