@@ -100,6 +100,13 @@ describe('loyalty applet: CREDIT [once] with a transaction id', () => {
     }
   });
 
+  it('allocates its log at install: CREDIT [once] changes no free memory (what the issuer last read stays true)', () => {
+    const card = loyaltyCard();
+    const free = card.store.freeBytes();
+    for (let i = 1; i <= 6; i++) send(card, buildCreditOnce(1, Uint8Array.of(0, 0, 0, 0, 0, 0, 1, i)));
+    expect(card.store.freeBytes()).toBe(free);
+  });
+
   it('keeps plain CREDIT as it was: the same command twice credits twice', () => {
     const card = loyaltyCard();
     expect(send(card, buildCredit(100))).toBe('0000006400019000');

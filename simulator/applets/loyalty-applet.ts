@@ -32,19 +32,23 @@ function state(ctx: AppletContext): { balance: number; counter: number; max: num
   };
 }
 
-/** The remembered CREDIT [once] entries, newest first (none before the first one). */
+/** The remembered CREDIT [once] entries, newest first; an empty slot has amount 0 (no credit has). */
 function appliedLog(ctx: AppletContext): Applied[] {
-  const log = ctx.get('applied');
+  const log = ctx.get('applied') ?? new Uint8Array(0);
   const out: Applied[] = [];
-  for (let o = 0; log && o + ENTRY_LENGTH <= log.length; o += ENTRY_LENGTH) {
+  for (let o = 0; o + ENTRY_LENGTH <= log.length; o += ENTRY_LENGTH) {
     const e = log.subarray(o, o + ENTRY_LENGTH);
-    out.push({ id: e.slice(0, 8), amount: readUint(e.subarray(8, 12)), balance: readUint(e.subarray(12, 16)), counter: readUint(e.subarray(16, 18)) });
+    const amount = readUint(e.subarray(8, 12));
+    if (amount !== 0) out.push({ id: e.slice(0, 8), amount, balance: readUint(e.subarray(12, 16)), counter: readUint(e.subarray(16, 18)) });
   }
   return out;
 }
 
+/** The log field, always APPLIED_ENTRIES slots long (so its size never changes after install). */
 function encodeLog(entries: Applied[]): Uint8Array {
-  return concat(...entries.map((e) => concat(e.id, u32(e.amount), u32(e.balance), u16(e.counter))));
+  const log = new Uint8Array(APPLIED_ENTRIES * ENTRY_LENGTH);
+  entries.slice(0, APPLIED_ENTRIES).forEach((e, i) => log.set(concat(e.id, u32(e.amount), u32(e.balance), u16(e.counter)), i * ENTRY_LENGTH));
+  return log;
 }
 
 function checkAmount(bytes: Uint8Array): number {
@@ -76,7 +80,7 @@ function creditOnce(ctx: AppletContext, apdu: CommandApdu): CardResponse {
     return answer(seen.balance, seen.counter);
   }
   const after = next(state(ctx), LOYALTY_INS.CREDIT, amount);
-  const entries = [{ id, amount, ...after }, ...log].slice(0, APPLIED_ENTRIES);
+  const entries = [{ id, amount, ...after }, ...log];
   ctx.transaction(() => {
     ctx.write('balance', u32(after.balance));
     ctx.write('counter', u16(after.counter));
@@ -94,10 +98,11 @@ function creditOnce(ctx: AppletContext, apdu: CommandApdu): CardResponse {
  * CREDIT [once] `80 52 01 00 0C <transaction id, 8 bytes> <amount, 4 bytes> 06` credits the amount the
  * first time the id is seen and remembers it; the same id and amount again answer the balance ‖ counter
  * that first credit answered, with 9000, and change nothing — so a command resent after a lost answer
- * is applied exactly once. The last 4 applied ids are kept in the persistent field `applied` (created
- * at the first CREDIT [once]), newest first, 18 bytes each: id (8) ‖ amount (4) ‖ balance after (4) ‖
- * counter after (2); it is written in the same transaction as balance and counter, so a power loss
- * leaves all three as they were or all three updated. A known id with another amount is 6985.
+ * is applied exactly once. The last 4 applied ids are kept in the persistent field `applied`, allocated
+ * at install like every field of the applet (72 bytes, so its memory never changes afterwards), newest
+ * first, 18 bytes each: id (8) ‖ amount (4) ‖ balance after (4) ‖ counter after (2), an unused slot all
+ * zero; it is written in the same transaction as balance and counter, so a power loss leaves all three
+ * as they were or all three updated. A known id with another amount is 6985.
  *
  * Refusals: insufficient funds or a balance above the maximum 6985, counter exhausted 6985,
  * zero amount 6A80, wrong Lc 6700, P1-P2 other than 0000 (or 0100 for CREDIT) 6A86, CLA ≠ 80 6E00,
@@ -112,6 +117,7 @@ export const loyaltyApplet: AppletModel = {
     ctx.write('balance', u32(0));
     ctx.write('counter', u16(0));
     ctx.write('max', u32(max));
+    ctx.write('applied', encodeLog([]));
   },
   process(ctx, apdu): CardResponse {
     if (apdu.cla !== LOYALTY_CLA) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'loyalty commands use CLA 80');

@@ -41,7 +41,7 @@ const tlv = (n: number) => 2 + n;
 const elfCharge = tlv(LOYALTY_PACKAGE_AID.length) + tlv(2) + tlv(ISD.length) + tlv(LOYALTY_APPLET_AID.length) + tlv(4) + OBJECT_OVERHEAD + lfdb.length + OBJECT_OVERHEAD;
 const appCharge =
   tlv(INSTANCE.length) + tlv(LOYALTY_PACKAGE_AID.length) + tlv(LOYALTY_APPLET_AID.length) + 4 + tlv(3) + tlv(ISD.length) + tlv(0) + tlv(4) + OBJECT_OVERHEAD +
-  (4 + OBJECT_OVERHEAD) + (2 + OBJECT_OVERHEAD) + (4 + OBJECT_OVERHEAD); // balance, counter, max
+  (4 + OBJECT_OVERHEAD) + (2 + OBJECT_OVERHEAD) + (4 + OBJECT_OVERHEAD) + (72 + OBJECT_OVERHEAD); // balance, counter, max, applied (CREDIT [once] log)
 
 /**
  * The whole sequence on the card alone, as steps: each step is one command (or a SELECT+credit pair)
