@@ -133,6 +133,28 @@ describe('exactly once: one open order per card and application', () => {
     expect(confirmed).toHaveLength(1);
   });
 
+  it('lets exactly one of two concurrent install requests through (the one-open-order index holds under races)', async () => {
+    w = await startWorld();
+    const a = (await selectService(w)).body;
+    const b = (await selectService(w)).body;
+    const signedA = cardSigns(w.card, a.encodedRequest);
+    const signedB = cardSigns(w.card, b.encodedRequest);
+    const answers = await Promise.all([requestInstall(w, a, signedA), requestInstall(w, b, signedB)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.error.code).toBe('order_open');
+    expect(await w.issuer.store.listOrders({ cardId: w.cardId })).toHaveLength(1);
+  });
+
+  it('refuses a second order at the store too, whatever the route checked (StoreError DUPLICATE open_order)', async () => {
+    w = await startWorld();
+    await collate(w);
+    const { install } = await authorisedOrder(w);
+    const order = (await w.issuer.store.getOrder(install.body.orderId))!;
+    await expect(
+      w.issuer.store.createAuthorisedOrder({ ...order, id: 'other', nonce: '00'.repeat(16), sessionId: 'other-session' }),
+    ).rejects.toMatchObject({ code: 'DUPLICATE', field: 'open_order' });
+  });
+
   it('answers the very same signed request again with the same order (a lost answer), and any other reuse of its nonce as a replay', async () => {
     w = await startWorld();
     const selection = (await selectService(w)).body;
