@@ -21,6 +21,21 @@ describe('SqlDatabase (libsql) and numbered migrations', () => {
     db.close();
   });
 
+  it('writes a file database in WAL mode, fsyncing at checkpoints (NORMAL) unless asked to at every commit (FULL)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cardlab-sync-'));
+    try {
+      const normal = new SqlDatabase(join(dir, 'a.db'));
+      expect(normal.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
+      expect(normal.get('PRAGMA synchronous')).toEqual({ synchronous: 1 });
+      normal.close();
+      const full = new SqlDatabase(join(dir, 'b.db'), { synchronous: 'FULL' });
+      expect(full.get('PRAGMA synchronous')).toEqual({ synchronous: 2 });
+      full.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rolls a transaction back as a whole when it throws', () => {
     const db = new SqlDatabase(':memory:');
     db.exec('CREATE TABLE t (a INTEGER PRIMARY KEY)');

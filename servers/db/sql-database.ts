@@ -45,10 +45,23 @@ export class SqlDatabase {
   readonly #statements = new Map<string, ReturnType<InstanceType<typeof Database>['prepare']>>();
   #closed = false;
 
-  constructor(readonly file: string) {
+  /**
+   * `synchronous`: `NORMAL` (default) — in WAL mode a commit is written to the WAL but fsync'd only
+   * at checkpoints: a crashed or killed process loses nothing, a power loss or OS crash may lose the
+   * last commits but never corrupts the database (SQLite's recommendation for WAL). `FULL` fsyncs
+   * every commit: ~0.6 ms of blocked event loop per commit on this machine's disk, the largest cost
+   * of a provisioning flow. Ignored for `:memory:`.
+   */
+  constructor(
+    readonly file: string,
+    options: { synchronous?: 'NORMAL' | 'FULL' } = {},
+  ) {
     this.#db = new Database(file, { timeout: 5000 });
     this.#db.exec('PRAGMA foreign_keys = ON');
-    if (file !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    if (file !== ':memory:') {
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+    }
   }
 
   #prepare(sql: string) {
