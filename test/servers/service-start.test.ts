@@ -149,6 +149,16 @@ describe('S15: notifications are idempotent by key and never reset a member', ()
     expect(await unchanged(w, () => http(w.providerUrl, '/notifications', notificationLike(w, { orderId: 'changed' })))).toMatchObject({ status: 409, body: { error: { code: 'notification_conflict' } } });
   });
 
+  it('refuses a notification whose card key is no point of its curve (422 invalid_card_data): no member who could never start', async () => {
+    const w = (world = await startWorld());
+    const { install } = await provision(w);
+    const body = JSON.parse(w.issuer.store.db.get<{ body: string }>('SELECT body FROM outbox')!.body) as Record<string, unknown>;
+    expect(body.orderId).toBe(install.orderId);
+    const notPoint = `04${'11'.repeat(64)}`;
+    const r = await unchanged(w, () => http(w.providerUrl, '/notifications', notificationLike(w, { cardPublicKey: notPoint })));
+    expect(r).toMatchObject({ status: 422, body: { error: { code: 'invalid_card_data', path: '/cardPublicKey' } } });
+  });
+
   it("a second confirmed order's notification never resets an active member nor re-credits (409 already_a_member)", async () => {
     const w = await member();
     const s = await start(w, await signedStart(w));

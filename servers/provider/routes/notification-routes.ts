@@ -1,4 +1,6 @@
 import { IDEMPOTENCY_KEY_HEADER, MEMBER_NOTIFICATION, NOTIFICATION_ANSWER, type MemberNotification, type NotificationAnswer } from '../../../protocol/api/index.ts';
+import { fromHex } from '../../../protocol/bytes.ts';
+import { isValidEcPublicKey } from '../../../protocol/crypto/index.ts';
 import { badRequest, conflict, unprocessable, type ApiRouter } from '../../http/index.ts';
 import type { ProviderDeps } from '../provider-deps.ts';
 import { ProviderStoreError } from '../store/provider-store.ts';
@@ -35,6 +37,8 @@ export function notificationRoutes(api: ApiRouter, deps: ProviderDeps): void {
       if (!selection || selection.serviceId !== s.id || selection.cardId !== cardId || s.packageAid !== n.packageAid.toUpperCase()) {
         throw unprocessable('notification_conflict', 'the notification does not match an application request this provider issued', '/nonce');
       }
+      // The key verifies every start of this member: one that is no point of its curve would lock the card out.
+      if (!isValidEcPublicKey(n.curve, fromHex(n.cardPublicKey))) throw unprocessable('invalid_card_data', `cardPublicKey is no point of ${n.curve}`, '/cardPublicKey');
       let outcome: 'recorded' | 'duplicate';
       try {
         outcome = await deps.store.recordNotification({
