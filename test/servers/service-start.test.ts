@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { generateEcKeyPair, seededRandom, signEcdsa } from '../../protocol/crypto/index.ts';
 import { buildSelect } from '../../protocol/gp/commands/index.ts';
@@ -168,5 +169,32 @@ describe('S15: notifications are idempotent by key and never reset a member', ()
     expect(r).toMatchObject({ status: 409, body: { error: { code: 'already_a_member' } } });
     expect(await start(w, await signedStart(w))).toMatchObject({ status: 200, body: { state: 'active', commands: [] } });
     expect(balance(w)).toBe('0000006400019000');
+  });
+});
+
+describe('S16 endpoints: any body that is not a valid call', () => {
+  it('is a 4xx with a code, never a 500, and changes no row (property, 40 bodies per endpoint)', async () => {
+    const w = await member();
+    const hex = fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b).toString('hex'));
+    const json = fc.oneof(
+      fc.anything(),
+      fc.record({ cardId: fc.oneof(fc.string(), fc.integer()) }, { requiredKeys: [] }),
+      fc.record({ request: fc.oneof(hex, fc.string()), signature: fc.oneof(hex, fc.constant(null)) }, { requiredKeys: [] }),
+      fc.record({ startId: fc.string(), responses: fc.array(fc.oneof(hex, fc.integer())) }, { requiredKeys: [] }),
+    );
+    for (const path of ['start-requests', 'start', 'start/ack']) {
+      await fc.assert(
+        fc.asyncProperty(json, async (body) => {
+          const before = dump(w.provider.store);
+          const r = await http(w.providerUrl, `/services/${SERVICE_ID}/${path}`, { raw: JSON.stringify(body) ?? 'null' });
+          if (r.status === 201) return; // a well-formed start request for a member (cardId hex of that card): nothing to refuse
+          expect(r.status).toBeGreaterThanOrEqual(400);
+          expect(r.status).toBeLessThan(500);
+          expect(typeof r.body?.error?.code).toBe('string');
+          expect(dump(w.provider.store)).toEqual(before);
+        }),
+        { numRuns: 40 },
+      );
+    }
   });
 });
