@@ -89,6 +89,18 @@ describe('card certificate refusals', async () => {
     expect(await refusal(verifyCardCertificate(ca.certificate, old.der, NOW))).toBe('EXPIRED');
   });
 
+  it('answers a certificate it verified before alike, still checks its dates, and hands out copies', async () => {
+    const first = await verifyCardCertificate(ca.certificate, der, NOW);
+    first.publicKey.fill(0);
+    const again = await verifyCardCertificate(ca.certificate, der, NOW);
+    expect(again.publicKey.some((b) => b !== 0)).toBe(true);
+    expect(toHex(again.cin)).toBe(toHex(CIN));
+    expect(await refusal(verifyCardCertificate(ca.certificate, der, new Date('2036-01-01T00:00:00Z')))).toBe('EXPIRED');
+    expect(await refusal(verifyCardCertificate(ca.certificate, der, new Date('2025-01-02T00:00:00Z')))).toBe('NOT_YET_VALID');
+    const other = await createIssuerCa({ curve: 'P-256', random: seededRandom('other-after-cache') });
+    expect(await refusal(verifyCardCertificate(other.certificate, der, NOW))).toBe('WRONG_ISSUER');
+  });
+
   it('refuses bytes that are not a certificate (BAD_CERTIFICATE)', async () => {
     expect(await refusal(verifyCardCertificate(ca.certificate, fromHex('3003020101'), NOW))).toBe('BAD_CERTIFICATE');
     expect(await refusal(verifyCardCertificate(fromHex('00'), der, NOW))).toBe('BAD_CERTIFICATE');

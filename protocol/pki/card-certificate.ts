@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -112,6 +113,48 @@ function hexField(certificate: X509Certificate, field: 'CN' | 'OU'): Uint8Array 
   return fromHex(values[0]!);
 }
 
+/** A CA certificate as verification needs it, parsed once per CA (an issuer has one, maybe two in a rollover). */
+interface ParsedCa {
+  certificate: X509Certificate;
+  subject: Uint8Array;
+  key: { curve: EcCurve; publicKey: Uint8Array };
+  keyId: string;
+}
+
+const CA_CACHE_SIZE = 8;
+const parsedCas = new Map<string, ParsedCa>();
+
+function parsedCa(der: Uint8Array): ParsedCa {
+  const id = createHash('sha256').update(der).digest('hex');
+  let ca = parsedCas.get(id);
+  if (ca === undefined) {
+    const certificate = parse(der, 'CA certificate');
+    const key = decodePublicKeySpki(new Uint8Array(certificate.publicKey.rawData));
+    ca = { certificate, subject: new Uint8Array(certificate.subjectName.toArrayBuffer()), key, keyId: toHex(keyIdentifier(key.publicKey)) };
+    if (parsedCas.size >= CA_CACHE_SIZE) parsedCas.delete(parsedCas.keys().next().value!);
+    parsedCas.set(id, ca);
+  }
+  return ca;
+}
+
+/**
+ * Card certificates that verified, by SHA-256 of CA ‖ card DER (both self-delimiting): the same
+ * bytes verify the same way, so a card's next install request skips parsing and the signature
+ * check. Validity is still checked on every call; only successes are kept; least recently used
+ * entries go first.
+ */
+const VERIFIED_CACHE_SIZE = 4096;
+const verifiedCards = new Map<string, { result: VerifiedCardCertificate; notBefore: Date; notAfter: Date }>();
+
+function copy(v: VerifiedCardCertificate): VerifiedCardCertificate {
+  return { publicKey: v.publicKey.slice(), curve: v.curve, iin: v.iin.slice(), cin: v.cin.slice() };
+}
+
+function checkDates(notBefore: Date, notAfter: Date, at: Date, what: string): void {
+  if (at < notBefore) throw new PkiError('NOT_YET_VALID', `${what} is valid from ${notBefore.toISOString()}`);
+  if (at > notAfter) throw new PkiError('EXPIRED', `${what} expired ${notAfter.toISOString()}`);
+}
+
 /**
  * Verifies a card certificate against the issuer CA certificate (RFC 5280 §6.1.3 for one link):
  * issuer name and authority key identifier match the CA, the CA's ECDSA/SHA-256 signature over
@@ -120,21 +163,32 @@ function hexField(certificate: X509Certificate, field: 'CN' | 'OU'): Uint8Array 
  * Throws PkiError.
  */
 export async function verifyCardCertificate(caCertificate: Uint8Array, cardCertificate: Uint8Array, at: Date = new Date()): Promise<VerifiedCardCertificate> {
-  const ca = parse(caCertificate, 'CA certificate');
-  const card = parse(cardCertificate, 'card certificate');
-  if (!equalBytes(new Uint8Array(card.issuerName.toArrayBuffer()), new Uint8Array(ca.subjectName.toArrayBuffer()))) {
-    throw new PkiError('WRONG_ISSUER', `card certificate issued by "${card.issuer}", not by "${ca.subject}"`);
+  const ca = parsedCa(caCertificate);
+  const id = createHash('sha256').update(caCertificate).update(cardCertificate).digest('hex');
+  const known = verifiedCards.get(id);
+  if (known !== undefined) {
+    verifiedCards.delete(id);
+    verifiedCards.set(id, known);
+    checkValidity(ca.certificate, at, 'CA certificate');
+    checkDates(known.notBefore, known.notAfter, at, 'card certificate');
+    return copy(known.result);
   }
-  const caKey = decodePublicKeySpki(new Uint8Array(ca.publicKey.rawData));
+  const card = parse(cardCertificate, 'card certificate');
+  if (!equalBytes(new Uint8Array(card.issuerName.toArrayBuffer()), ca.subject)) {
+    throw new PkiError('WRONG_ISSUER', `card certificate issued by "${card.issuer}", not by "${ca.certificate.subject}"`);
+  }
   const aki = card.getExtension(AuthorityKeyIdentifierExtension)?.keyId;
-  if (aki !== undefined && aki.toUpperCase() !== toHex(keyIdentifier(caKey.publicKey))) throw new PkiError('WRONG_ISSUER', 'authority key identifier is not the CA key');
+  if (aki !== undefined && aki.toUpperCase() !== ca.keyId) throw new PkiError('WRONG_ISSUER', 'authority key identifier is not the CA key');
   const algorithm = card.signatureAlgorithm as { name?: string; hash?: { name?: string } };
   if (algorithm.name !== 'ECDSA' || algorithm.hash?.name !== 'SHA-256') throw new PkiError('BAD_SIGNATURE', 'card certificate is not signed with ecdsa-with-SHA256');
-  if (!verifyEcdsa(caKey.curve, caKey.publicKey, tbsCertificate(cardCertificate), new Uint8Array(card.signature))) {
+  if (!verifyEcdsa(ca.key.curve, ca.key.publicKey, tbsCertificate(cardCertificate), new Uint8Array(card.signature))) {
     throw new PkiError('BAD_SIGNATURE', 'the CA signature on the card certificate does not verify');
   }
-  checkValidity(ca, at, 'CA certificate');
+  checkValidity(ca.certificate, at, 'CA certificate');
   checkValidity(card, at, 'card certificate');
   const { curve, publicKey } = decodePublicKeySpki(new Uint8Array(card.publicKey.rawData));
-  return { publicKey, curve, iin: hexField(card, 'OU'), cin: hexField(card, 'CN') };
+  const result: VerifiedCardCertificate = { publicKey, curve, iin: hexField(card, 'OU'), cin: hexField(card, 'CN') };
+  if (verifiedCards.size >= VERIFIED_CACHE_SIZE) verifiedCards.delete(verifiedCards.keys().next().value!);
+  verifiedCards.set(id, { result: copy(result), notBefore: card.notBefore, notAfter: card.notAfter });
+  return result;
 }

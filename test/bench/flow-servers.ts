@@ -4,10 +4,11 @@
  * `cardlab serve` runs them (file databases, outbox worker, info logs to stdout). `bare`: two plain
  * express servers answering each exchange with the canned JSON the parent recorded from a real flow.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import express from 'express';
 import { toHex } from '../../protocol/bytes.ts';
 import { createLogger, listen, startServers } from '../../servers/index.ts';
@@ -17,7 +18,7 @@ export interface Canned {
   body: unknown;
 }
 
-export type ToChild = { type: 'cpu' } | { type: 'canned'; exchanges: Canned[] } | { type: 'exit' };
+export type ToChild = { type: 'cpu' } | { type: 'canned'; exchanges: Canned[] } | { type: 'profile'; action: 'start' | 'stop'; file?: string } | { type: 'exit' };
 export type FromChild =
   | { type: 'ready'; issuerUrl: string; providerUrl: string; adminToken?: string; providerId?: string; dapPublicKey?: string }
   | { type: 'cpu'; user: number; system: number; requests: number }
@@ -73,11 +74,27 @@ async function startBare(): Promise<() => Promise<void>> {
   };
 }
 
+let profiler: Session | undefined;
 const stop = await (process.argv[2] === 'bare' ? startBare() : startCardlab());
 process.on('message', async (m: ToChild) => {
   if (m.type === 'cpu') {
     const u = process.cpuUsage();
     send({ type: 'cpu', user: u.user, system: u.system, requests });
+  } else if (m.type === 'profile') {
+    // A CPU profile of the flows only (not of startup and card registration), for --cpu-prof tools.
+    if (m.action === 'start') {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+      await profiler.post('Profiler.start');
+    } else if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      mkdirSync(dirname(m.file!), { recursive: true });
+      writeFileSync(m.file!, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+    send({ type: 'ok' });
   } else if (m.type === 'exit') {
     await stop();
     process.exit(0);

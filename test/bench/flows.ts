@@ -9,8 +9,10 @@
  * recorded HTTP exchanges of one real flow (same count, same bodies) and the provider notification,
  * replayed in order by as many concurrent clients; its terminals do no card work.
  *
- * BENCH_PROFILE=1 writes a CPU profile of the cardlab child (node --cpu-prof) to reports/profile/.
- * BENCH_LOG_LEVEL (default info) sets the servers' log level.
+ * BENCH_PROFILE=FILE writes a CPU profile of the cardlab servers during the flows (not startup or
+ * card registration) to FILE (.cpuprofile: Chrome DevTools, speedscope). BENCH_LOG_LEVEL (default
+ * info) sets the servers' log level; BENCH_SCALE (default 1) multiplies the number of flows;
+ * BENCH_ROUNDS=8:96,64:192 (terminals:flows) replaces the default rounds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -25,12 +27,19 @@ import { provision } from '../../terminal/index.ts';
 import type { Canned, FromChild, ToChild } from './flow-servers.ts';
 
 const SERVICE_ID = 'loyalty';
-const ROUNDS: Array<{ concurrency: number; flows: number }> = [
-  { concurrency: 1, flows: 12 },
-  { concurrency: 8, flows: 48 },
-  { concurrency: 32, flows: 96 },
-  { concurrency: 64, flows: 192 },
-];
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+/** `BENCH_ROUNDS=8:96,64:192` (terminals:flows) replaces the default rounds. */
+const ROUNDS: Array<{ concurrency: number; flows: number }> = (
+  process.env.BENCH_ROUNDS?.split(',').map((r) => {
+    const [concurrency, flows] = r.split(':').map(Number);
+    return { concurrency: concurrency!, flows: flows! };
+  }) ?? [
+    { concurrency: 1, flows: 16 },
+    { concurrency: 8, flows: 48 },
+    { concurrency: 32, flows: 96 },
+    { concurrency: 64, flows: 192 },
+  ]
+).map((r) => ({ concurrency: r.concurrency, flows: Math.max(r.concurrency, Math.round(r.flows * SCALE)) }));
 
 interface Child {
   process: ChildProcess;
@@ -40,7 +49,6 @@ interface Child {
 
 async function startChild(mode: 'cardlab' | 'bare'): Promise<Child> {
   const execArgv = ['--import', 'tsx'];
-  if (mode === 'cardlab' && process.env.BENCH_PROFILE) execArgv.push('--cpu-prof', '--cpu-prof-dir', 'reports/profile');
   const child = fork(fileURLToPath(new URL('./flow-servers.ts', import.meta.url)), [mode], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const ready = await new Promise<Extract<FromChild, { type: 'ready' }>>((resolve, reject) => {
     child.once('message', (m: FromChild) => (m.type === 'ready' ? resolve(m) : reject(new Error(`child said ${m.type}`))));
@@ -129,6 +137,8 @@ interface Round {
   p50: number;
   p99: number;
   cpuPerFlow: number;
+  /** This process's CPU (terminals, cards, fetch) per flow: when it nears 1000 / flows/s, the terminals are the limit. */
+  terminalCpuPerFlow: number;
   requestsPerFlow: number;
 }
 
@@ -139,6 +149,7 @@ async function round(child: Child, concurrency: number, flows: number, flow: (i:
   const latencies: number[] = [];
   let next = 0;
   const before = await cpuOf(child);
+  const ownBefore = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -150,6 +161,7 @@ async function round(child: Child, concurrency: number, flows: number, flow: (i:
     }),
   );
   const wall = performance.now() - start;
+  const own = process.cpuUsage(ownBefore);
   const after = await cpuOf(child);
   latencies.sort((a, b) => a - b);
   return {
@@ -159,6 +171,7 @@ async function round(child: Child, concurrency: number, flows: number, flow: (i:
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     cpuPerFlow: (after.ms - before.ms) / flows,
+    terminalCpuPerFlow: (own.user + own.system) / 1000 / flows,
     requestsPerFlow: (after.requests - before.requests) / flows,
   };
 }
@@ -210,6 +223,7 @@ async function main(): Promise<void> {
   });
 
   const ours: Round[] = [];
+  if (process.env.BENCH_PROFILE) await cardlab.request({ type: 'profile', action: 'start' });
   let used = 1;
   for (const r of ROUNDS) {
     const base = used;
@@ -221,6 +235,7 @@ async function main(): Promise<void> {
       }),
     );
   }
+  if (process.env.BENCH_PROFILE) await cardlab.request({ type: 'profile', action: 'stop', file: process.env.BENCH_PROFILE });
   await stopChild(cardlab);
 
   const bare = await startChild('bare');
@@ -242,13 +257,14 @@ async function main(): Promise<void> {
 
   console.log(`exchanges per flow: ${exchanges.length} from the terminal + 1 issuer → provider notification; bare server: the same ${script.length}, canned`);
   console.log('');
-  console.log('terminals | flows | ours flows/s  p50 ms  p99 ms  CPU ms/flow  req/flow | bare flows/s  p50 ms  p99 ms  CPU ms/flow | ours/bare flows/s  CPU');
+  console.log('server CPU: the child process (both servers) per flow; terminal CPU: this process (terminals, simulated cards, fetch) per flow');
+  console.log('terminals | flows | ours flows/s  p50 ms  p99 ms  server CPU  terminal CPU  req/flow | bare flows/s  p50 ms  p99 ms  server CPU | ours/bare flows/s  server CPU');
   for (let i = 0; i < ROUNDS.length; i++) {
     const o = ours[i]!;
     const x = bares[i]!;
     console.log(
-      `${pad(String(o.concurrency), 9)} | ${pad(String(o.flows), 5)} | ${pad(f1(o.flowsPerSecond), 12)} ${pad(f1(o.p50), 7)} ${pad(f1(o.p99), 7)} ${pad(f1(o.cpuPerFlow), 12)} ${pad(f1(o.requestsPerFlow), 9)} | ` +
-        `${pad(f1(x.flowsPerSecond), 12)} ${pad(f1(x.p50), 7)} ${pad(f1(x.p99), 7)} ${pad(f1(x.cpuPerFlow), 12)} | ${pad((o.flowsPerSecond / x.flowsPerSecond).toFixed(2), 17)} ${pad((o.cpuPerFlow / x.cpuPerFlow).toFixed(1), 4)}×`,
+      `${pad(String(o.concurrency), 9)} | ${pad(String(o.flows), 5)} | ${pad(f1(o.flowsPerSecond), 12)} ${pad(f1(o.p50), 7)} ${pad(f1(o.p99), 7)} ${pad(f1(o.cpuPerFlow), 11)} ${pad(f1(o.terminalCpuPerFlow), 13)} ${pad(f1(o.requestsPerFlow), 9)} | ` +
+        `${pad(f1(x.flowsPerSecond), 12)} ${pad(f1(x.p50), 7)} ${pad(f1(x.p99), 7)} ${pad(f1(x.cpuPerFlow), 11)} | ${pad((o.flowsPerSecond / x.flowsPerSecond).toFixed(2), 17)} ${pad((o.cpuPerFlow / x.cpuPerFlow).toFixed(1), 10)}×`,
     );
   }
 }
