@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, linkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { systemRandom } from '../../protocol/crypto/index.ts';
 import { DATA_KEY_ENV, DATA_KEY_FILE, SecretBox, loadDataKeys, writePrivateFileAtomic } from '../../protocol/secrets/index.ts';
@@ -21,9 +21,19 @@ export function cardImageKeys(path: string, options: { create: boolean; env?: No
   const keyFile = join(dir, DATA_KEY_FILE);
   if (!env[DATA_KEY_ENV] && !existsSync(keyFile)) {
     if (!options.create) return undefined;
-    // The key file's documented form: { "keys": [{ "id", "key" }] }, the first key current.
+    // The key file's documented form: { "keys": [{ "id", "key" }] }, the first key current. Written
+    // beside, then hard-linked into place: link(2) never replaces a file, so a process creating the same
+    // key file at the same moment cannot overwrite a key that already sealed an image (EEXIST: use theirs).
     const key = Buffer.from(systemRandom().bytes(32)).toString('hex');
-    writePrivateFileAtomic(keyFile, `${JSON.stringify({ keys: [{ id: 'k1', key }] }, null, 2)}\n`);
+    const fresh = `${keyFile}.${process.pid}.new`;
+    writePrivateFileAtomic(fresh, `${JSON.stringify({ keys: [{ id: 'k1', key }] }, null, 2)}\n`);
+    try {
+      linkSync(fresh, keyFile);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(fresh, { force: true });
+    }
   }
   return loadDataKeys({ dir, random: systemRandom(), env });
 }

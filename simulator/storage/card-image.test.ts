@@ -161,6 +161,17 @@ describe('card image file: secrets at rest', () => {
     expect(loadCardImage(path, { env: {} }).store.get('isd/keys/30')).toEqual(scp03);
   });
 
+  it('uses a data-keys.json that is already there, and leaves it byte for byte', () => {
+    const keyFile = join(dir, DATA_KEY_FILE);
+    const text = `${JSON.stringify({ keys: [{ id: 'mine', key: K2 }] })}\n`;
+    writeFileSync(keyFile, text, { mode: 0o600 });
+    const path = join(dir, 'card.json');
+    saveCardImage(path, secretCard(), { env: {} });
+    expect(readFileSync(keyFile, 'utf8')).toBe(text);
+    expect(sealedWith(path)).toBe('mine');
+    expect(readdirSync(dir).sort()).toEqual(['card.json', DATA_KEY_FILE]);
+  });
+
   it('with CARDLAB_DATA_KEY, writes no key file', () => {
     const path = join(dir, 'card.json');
     saveCardImage(path, secretCard(), { env: ENV });
