@@ -51,7 +51,7 @@ describe('a card backed by its image file (in process)', () => {
       expect(sequenceCounter(card)).toBe(expected);
       expect(onDisk(path)).toEqual(card.store.image());
     }
-    // Nothing but the image and its key file beside it; both private.
+    // Written as a private file.
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
@@ -79,7 +79,7 @@ describe('a card backed by its image file (in process)', () => {
   });
 });
 
-/** Spawns the CLI; `line` resolves with each stdout line matching a pattern. */
+/** Spawns the CLI; collects its stdout lines; `waitFor` resolves with the first line matching a pattern. */
 function cardlab(args: string[]): { child: ChildProcess; lines: string[]; waitFor(pattern: RegExp, ms: number): Promise<string>; exit: Promise<number | null> } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe']});
   const lines: string[] = [];
@@ -151,7 +151,7 @@ describe('a card process killed with SIGKILL', () => {
 
       const after = loadCard(path);
       after.powerOn();
-      expect(toHex(after.transmit(buildSelect(LOYALTY_APPLET_AID)).slice(-2))).toBe('9000');
+      expect(swOf(after.transmit(buildSelect(LOYALTY_APPLET_AID)))).toBe(SW.SUCCESS); // the instance is installed and selectable
 
       servers.issuer.outbox.start();
       const second = cardlab(args);
