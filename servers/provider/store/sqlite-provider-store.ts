@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { isUniqueViolation, migrate, readMigrations, SqlDatabase, type SqlRow } from '../../db/index.ts';
+import { openPrivateDatabase, isUniqueViolation, migrate, readMigrations, SqlDatabase, type SqlRow } from '../../db/index.ts';
 import {
   ProviderStoreError,
   type MemberRecord,
@@ -63,7 +63,8 @@ export class SqliteProviderStore implements ProviderStore {
   readonly db: SqlDatabase;
 
   constructor(file: string) {
-    this.db = new SqlDatabase(file);
+    // Created 0600 in a 0700 directory: members are cards of cardholders.
+    this.db = openPrivateDatabase(file);
     migrate(this.db, MIGRATIONS);
   }
 
