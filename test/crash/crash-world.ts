@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fromHex } from '../../protocol/bytes.ts';
 import { systemRandom } from '../../protocol/crypto/index.ts';
@@ -64,11 +64,16 @@ export async function prepareTemplate(dir: string): Promise<Template> {
     });
     void exited.then(({ code }) => fail(new Error(`cardlab serve exited with ${code} before it was ready: ${stderr}`)));
   });
+  // `cardlab serve` prints its ready lines before it installs its SIGTERM handler (same tick): one
+  // answered request proves the event loop turned since, so the SIGTERM below is a clean stop.
+  await fetch(`${lines.issuer}/openapi.json`).then((r) => r.arrayBuffer());
   child.kill('SIGTERM');
-  const { code } = await exited;
-  if (code !== 0) throw new Error(`cardlab serve stopped with ${code}: ${stderr}`);
-  if (resolve(lines.card!) !== resolve(dir, 'demo-card.json') && !resolve(lines.card!).startsWith(resolve(dir))) throw new Error(`the demo card ${lines.card} is outside ${dir}`);
-  return { dir, cardFile: resolve(lines.card!).slice(resolve(dir).length + 1), serviceId: lines.service! };
+  const { code, signal } = await exited;
+  if (code !== 0) throw new Error(`cardlab serve stopped with ${signal ?? code}: ${stderr}`);
+  // Each kill point copies the directory: the card image must be in it.
+  const cardFile = relative(resolve(dir), resolve(lines.card!));
+  if (cardFile.startsWith('..')) throw new Error(`the demo card ${lines.card} is outside ${dir}`);
+  return { dir, cardFile, serviceId: lines.service! };
 }
 
 /** A fresh copy of the template: what each kill point starts from. */

@@ -73,7 +73,6 @@ app.use((req, res, next) => {
 app.use(createIssuerApp(deps));
 const listening = await listen(app, 0, '127.0.0.1');
 outbox.start();
-say(`issuer: ${listening.url}`);
 
 const stop = () => {
   process.off('SIGTERM', stop);
@@ -84,4 +83,6 @@ const stop = () => {
     process.exit(0);
   })();
 };
+// Before the ready line: a SIGTERM sent as soon as it is read is a clean stop.
 process.on('SIGTERM', stop);
+say(`issuer: ${listening.url}`);
