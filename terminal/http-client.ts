@@ -77,6 +77,11 @@ export async function callJson<T, B = unknown>(step: ProvisionStep, url: string,
 }
 
 /** The server's own error code of a refusal, if it sent one. */
+/** Whether a body is what the contract's schema says (for a refusal's extra fields, which no 2xx check covers). */
+export function conformsTo(body: unknown, schema: ApiSchema): boolean {
+  return validator.validate(body, schema as Schema, { nestedErrors: false }).errors.length === 0;
+}
+
 export function serverCode(answer: JsonAnswer<unknown>): string | undefined {
   return answer.ok ? undefined : (answer.body as ErrorBody)?.error?.code;
 }

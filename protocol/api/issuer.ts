@@ -98,6 +98,15 @@ export const INSTALL_REQUEST_ANSWER: ApiSchema = answer({
   remoteManagement: answer({ handshake: { type: 'string' }, remoteManagement: { type: 'string' } }),
 });
 
+/**
+ * 409 `order_open`: another order for this card and application is still open. When it waits for
+ * remote management, the card-signed request that was refused learns how to finish it (`openOrder`).
+ */
+export interface OrderOpenAnswer {
+  error: { code: string; message: string; path?: string };
+  openOrder?: InstallRequestAnswer;
+}
+
 // ---------------------------------------------------------------- S14: the order
 
 /** `GET /install-orders/{orderId}?sessionId=…`: only the terminal holding the session id learns the order's state. */

@@ -124,6 +124,8 @@ describe('exactly once: one open order per card and application', () => {
     const second = await authorisedOrder(w);
     expect([second.install.status, second.install.body.error.code]).toEqual([409, 'order_open']);
     expect(dump(w.issuer.store)).toEqual(before);
+    // The card itself asked (its signature verified): it learns how to finish the open order.
+    expect(second.install.body.openOrder).toEqual(first.install.body);
 
     const session = await remoteManagement(w, first.install.body);
     expect(session.notifications[0]).toBe(`install/${first.install.body.orderId}/confirmed`);
@@ -131,6 +133,16 @@ describe('exactly once: one open order per card and application', () => {
     expect([third.install.status, third.install.body.error.code]).toEqual([409, 'already_installed']);
     const confirmed = (await w.issuer.store.listOrders({ cardId: w.cardId })).filter((o) => o.state === 'confirmed');
     expect(confirmed).toHaveLength(1);
+  });
+
+  it('tells no one but the card which order is open: a request with a bad signature gets no openOrder', async () => {
+    w = await startWorld();
+    await authorisedOrder(w);
+    const selection = (await selectService(w)).body;
+    const signed = cardSigns(w.card, selection.encodedRequest);
+    const forged = await requestInstall(w, selection, { ...signed, signature: signed.signature.slice(0, -4) + 'FFFF' });
+    expect(forged.status).toBe(403);
+    expect(forged.body.openOrder).toBeUndefined();
   });
 
   it('lets exactly one of two concurrent install requests through (the one-open-order index holds under races)', async () => {

@@ -3,7 +3,7 @@ import { equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
 import { PkiError, verifyCardCertificate } from '../../../protocol/pki/index.ts';
 import { ApplicationRequestError, decodeApplicationRequest, verifyApplicationRequestSignature, type ApplicationRequest } from '../../../protocol/provisioning/index.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
-import { INSTALL_REQUEST_ANSWER, INSTALL_REQUEST_BODY, ORDER_ANSWER, ORDER_QUERY, type InstallRequestAnswer, type InstallRequestBody, type OrderAnswer } from '../../../protocol/api/index.ts';
+import { INSTALL_REQUEST_ANSWER, INSTALL_REQUEST_BODY, ORDER_ANSWER, ORDER_QUERY, type InstallRequestAnswer, type InstallRequestBody, type OrderAnswer, type OrderOpenAnswer } from '../../../protocol/api/index.ts';
 import { ApiRouter, badRequest, conflict, forbidden, HttpError, labelledMac, macEquals, notFound, REQUEST_AUTHORISATION_LABEL } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
@@ -150,7 +150,15 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
       const contents = await deps.store.listCardContents(card.id);
       if (contents.some((c) => c.aid === packageAid || c.aid === application.instanceAid)) throw conflict('already_installed', `${packageAid} is already on this card`);
       const open = orders.find((o) => o.applicationId === application.id && OPEN_STATES.has(o.state));
-      if (open) throw conflict('order_open', `order ${open.id} for ${application.name} on this card is still ${open.state}; it completes or expires first`);
+      if (open) {
+        // Refused: one open order per card and application. The card itself asked (its signature just
+        // verified), so it learns how to finish the open order: a terminal that lost its session (its
+        // answer lost, the issuer restarted) resumes it rather than waiting for it to expire. The session
+        // drives only this card: its keys are this card's.
+        const refusal = conflict('order_open', `order ${open.id} for ${application.name} on this card is still ${open.state}; finish it (openOrder) or let it expire`);
+        res.status(409).json({ ...refusal.toBody(), ...(open.state === 'authorised' ? { openOrder: authorisedAnswer(req, open.id, open.sessionId, open.expiresAt) } : {}) } satisfies OrderOpenAnswer);
+        return;
+      }
       if (card.freeNvm !== null && card.freeNvm < application.memoryNeeded) {
         throw conflict('insufficient_memory', `the card reported ${card.freeNvm} bytes free; ${application.name} needs ${application.memoryNeeded}`);
       }
