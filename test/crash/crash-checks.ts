@@ -54,8 +54,8 @@ export interface Verdict {
   card: { instances: number; loadFiles: number; balance: number | string; credits: number | string };
   issuer: {
     confirmedOrders: number;
-    /** Orders stopped half-way between `authorised` and `confirmed` (the card accepted everything, nobody confirmed). */
-    ordersLeftDelivered: string[];
+    /** Orders left open (`requested`, `authorised`, `delivered`): an abandoned order would block the card and application. */
+    ordersLeftOpen: string[];
     contents: string[];
     /** The outbox rows of the confirmed order: `delivered` or `pending`. */
     notifications: string[];
@@ -69,7 +69,7 @@ export interface Verdict {
 export function expectedVerdict(e: Expectation): Verdict {
   return {
     card: { instances: 1, loadFiles: 1, balance: e.openingCredit, credits: e.credits },
-    issuer: { confirmedOrders: 1, ordersLeftDelivered: [], contents: [`${e.packageAid} load_file`, `${e.instanceAid} application`].sort(), notifications: ['delivered'] },
+    issuer: { confirmedOrders: 1, ordersLeftOpen: [], contents: [`${e.packageAid} load_file`, `${e.instanceAid} application`].sort(), notifications: ['delivered'] },
     provider: { members: [`${e.serviceId} active (confirmed order)`], notifications: 1, ...(e.recordsStarts ? { starts: ['acknowledged (confirmed order)'] } : {}) },
     integrity: { issuer: 'ok', provider: 'ok' },
   };
@@ -135,7 +135,7 @@ export function inspect(dataDir: string, cardPath: string, e: Expectation): Verd
     card: { instances, loadFiles, balance, credits },
     issuer: {
       confirmedOrders: confirmed.length,
-      ordersLeftDelivered: orders.filter((o) => o.state === 'delivered').map((o) => o.id),
+      ordersLeftOpen: orders.filter((o) => ['requested', 'authorised', 'delivered'].includes(o.state)).map((o) => `${o.id} ${o.state}`),
       contents,
       notifications: outbox.filter((n) => n.order_id === confirmedId).map((n) => (n.delivered_at === null ? 'pending' : 'delivered')),
     },

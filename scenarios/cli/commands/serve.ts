@@ -52,7 +52,6 @@ export function registerServe(program: Command): void {
         card: demoCard,
         services: demoServices(),
       });
-      process.stdout.write(`issuer: ${servers.issuerUrl}\nprovider: ${servers.providerUrl}\ncard: ${demo.cardPath}\nservice: ${demo.serviceIds[0]}\n`);
       await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -65,6 +64,8 @@ export function registerServe(program: Command): void {
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        // Ready only once a signal stops it cleanly: a script that reads these lines may stop it at once.
+        process.stdout.write(`issuer: ${servers.issuerUrl}\nprovider: ${servers.providerUrl}\ncard: ${demo.cardPath}\nservice: ${demo.serviceIds[0]}\n`);
       });
     });
 }
