@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../protocol/crypto/index.ts';
-import { buildGetData } from '../../protocol/gp/commands/index.ts';
-import { parseSingleTlv } from '../../protocol/tlv/index.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { STORE_KEY } from '../../simulator/index.ts';
 import { createLogger, ensureDemoData, startServers, type RunningServers } from '../../servers/index.ts';
@@ -12,6 +10,7 @@ import type { RunContext, StepRunner } from '../run-context.ts';
 import { StepFailure } from '../run-context.ts';
 import type { ScenarioEnvironment } from '../run-scenario.ts';
 import type { Scenario, Step } from '../scenario.ts';
+import { demoCardOf } from './demo-card.ts';
 import { demoServices } from './demo-services.ts';
 import { networkFaults, type NetworkFaults } from './network-faults.ts';
 import { serverAssertions } from './server-assertions.ts';
@@ -184,18 +183,8 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
       const w = world;
       const card = ctx.card;
       if (!card) throw new StepFailure('the embedded servers register the simulated card; this reader has none');
-      const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).subarray(0, -2)).value;
       await ensureDemoData(w.servers, w.dataDir, {
-        card: () => ({
-          iin: value(0x42),
-          cin: value(0x45),
-          icSerial: value(0x9f7f).subarray(12, 16),
-          publicKey: card.signingKey().publicKey,
-          curve: card.signingKey().curve,
-          installCertificate: (der) => card.installCertificate(der),
-          installKeys: (keys) => card.installKeys(keys),
-          save: () => undefined,
-        }),
+        card: () => demoCardOf(card),
         services: demoServices(),
       });
       // Registration read the card directly; the scenario starts from a freshly powered card.

@@ -12,10 +12,10 @@ import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { swOf, SW } from '../../protocol/apdu/index.ts';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
-import { buildGetData, buildSelect } from '../../protocol/gp/commands/index.ts';
-import { parseSingleTlv } from '../../protocol/tlv/index.ts';
-import { createLogger, ensureDemoData, startServers, type DemoCard, type RunningServers } from '../../servers/index.ts';
+import { buildSelect } from '../../protocol/gp/commands/index.ts';
+import { createLogger, ensureDemoData, startServers, type RunningServers } from '../../servers/index.ts';
 import { createCard, loadCard, loadCardImage, LOYALTY_APPLET_AID, STORE_KEY, type Card } from '../../simulator/index.ts';
+import { newDemoCard } from '../../scenarios/env/demo-card.ts';
 import { demoServices } from '../../scenarios/env/demo-services.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/cardlab.js');
@@ -127,7 +127,7 @@ describe('a card process killed with SIGKILL', () => {
     const dataDir = join(dir, 'data');
     const servers: RunningServers = await startServers({ dataDir, logger: createLogger({ name: 'test', level: 'silent' }), outbox: { baseDelayMs: 50, pollMs: 50 } });
     try {
-      const demo = await ensureDemoData(servers, dataDir, { card: demoCard, services: demoServices() });
+      const demo = await ensureDemoData(servers, dataDir, { card: (dap) => newDemoCard(dap, 'durability-demo'), services: demoServices() });
       const path = demo.cardPath;
       // demo-card.json: private, and neither the card's private key nor its SCP03 keys in clear.
       expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -164,21 +164,3 @@ describe('a card process killed with SIGKILL', () => {
     }
   }, 120_000);
 });
-
-/** The demo card `cardlab serve` registers (scenarios/cli/commands/serve.ts): the default card, verifying the issuer's DAP key. */
-function demoCard(dapPublicKey: Uint8Array): DemoCard {
-  const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(dapPublicKey) } } }, seed: 'durability-demo' });
-  card.powerOn();
-  const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).slice(0, -2)).value;
-  const key = card.signingKey();
-  return {
-    iin: value(0x42),
-    cin: value(0x45),
-    icSerial: value(0x9f7f).subarray(12, 16),
-    publicKey: key.publicKey,
-    curve: key.curve,
-    installCertificate: (der) => card.installCertificate(der),
-    installKeys: (keys) => card.installKeys(keys),
-    save: (path) => card.saveImage(path),
-  };
-}

@@ -1,33 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { buildGetData } from '../../../protocol/gp/commands/index.ts';
+import { newDemoCard } from '../../env/demo-card.ts';
 import { demoServices } from '../../env/demo-services.ts';
-import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
-import { createLogger, ensureDemoData, startServers, type DemoCard } from '../../../servers/index.ts';
-import { createCard } from '../../../simulator/index.ts';
+import { createLogger, ensureDemoData, startServers } from '../../../servers/index.ts';
 
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0..65535 (0 picks a free one).');
   return n;
-}
-
-/** The demo card: a default card whose ISD verifies the issuer's DAP key, personalised by the simulator. */
-function demoCard(dapPublicKey: Uint8Array): DemoCard {
-  const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: Buffer.from(dapPublicKey).toString('hex') } } }, seed: 'cardlab-serve-demo' });
-  card.powerOn();
-  const value = (tag: number) => parseSingleTlv(card.transmit(buildGetData(tag)).slice(0, -2)).value;
-  const key = card.signingKey();
-  return {
-    iin: value(0x42),
-    cin: value(0x45),
-    icSerial: value(0x9f7f).subarray(12, 16),
-    publicKey: key.publicKey,
-    curve: key.curve,
-    installCertificate: (der) => card.installCertificate(der),
-    installKeys: (keys) => card.installKeys(keys),
-    save: (path) => card.saveImage(path),
-  };
 }
 
 /**
@@ -49,7 +29,7 @@ export function registerServe(program: Command): void {
       const logger = createLogger({ name: 'cardlab', level: opts.logLevel, destination: process.stderr });
       const servers = await startServers({ dataDir, issuerPort: opts.issuerPort, providerPort: opts.providerPort, logger });
       const demo = await ensureDemoData(servers, dataDir, {
-        card: demoCard,
+        card: (dap) => newDemoCard(dap, 'cardlab-serve-demo'),
         services: demoServices(),
       });
       await new Promise<void>((done) => {
