@@ -10,7 +10,7 @@ export { InstallDialogue, type InstallPlan, type InstallFailureCode } from './is
 export { createProviderApp, registerService, type ProviderDeps } from './provider/app.ts';
 export { SqliteProviderStore } from './provider/store/sqlite-provider-store.ts';
 export { ProviderStoreError, type ProviderStore, type MemberRecord, type ServiceRecord, type StartRecord } from './provider/store/provider-store.ts';
-export { startServers, type ServeOptions, type RunningServers } from './serve.ts';
+export { startServers, openDataDir, type ServeOptions, type RunningServers, type LocalSecrets } from './serve.ts';
 export { ensureDemoData, type DemoCard, type DemoService, type DemoData } from './demo-data.ts';
 export { listen, createLogger, HttpError, SIGNATURE_HEADER, signBody, REQUEST_AUTHORISATION_LABEL, type Listening, type HttpErrorCode } from './http/index.ts';
 export * from '../protocol/seram/index.ts';

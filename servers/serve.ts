@@ -42,7 +42,15 @@ export interface RunningServers {
   close(): Promise<void>;
 }
 
-interface LocalSecrets {
+/** The keyring and local secrets of a data directory, created on first use (what `startServers` opens; an issuer-only process opens the same). */
+export function openDataDir(dataDir: string, random: RandomSource, dataKeys?: SecretBox): { box: SecretBox; secrets: LocalSecrets } {
+  ensurePrivateDir(dataDir);
+  // The data keyring seals every secret at rest: CARDLAB_DATA_KEY, else keys/data-keys.json (0600).
+  const box = dataKeys ?? loadDataKeys({ dir: join(dataDir, 'keys'), random });
+  return { box, secrets: localSecrets(dataDir, random, box).secrets };
+}
+
+export interface LocalSecrets {
   adminToken: string;
   providerId: string;
   providerSecret: string;
@@ -88,9 +96,7 @@ export async function startServers(options: ServeOptions): Promise<RunningServer
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ name: 'cardlab' });
   const host = options.host ?? '127.0.0.1';
-  // The data keyring seals every secret at rest: CARDLAB_DATA_KEY, else keys/data-keys.json (0600).
-  const box = options.dataKeys ?? loadDataKeys({ dir: join(dataDir, 'keys'), random });
-  const { secrets } = localSecrets(dataDir, random, box);
+  const { box, secrets } = openDataDir(dataDir, random, options.dataKeys);
 
   const keys = await loadOrCreateIssuerKeys(join(dataDir, 'issuer', 'keys'), random, box);
   const issuerStore = new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'), { secrets: box });

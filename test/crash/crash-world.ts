@@ -8,7 +8,7 @@ import { createSimReader } from '../../reader-bridge/index.ts';
 import { createLogger, createProviderApp, listen, SqliteProviderStore, systemClock, type Listening } from '../../servers/index.ts';
 import { loadCard } from '../../simulator/index.ts';
 import { provision, type HttpOptions, type ProvisionResult } from '../../terminal/index.ts';
-import { openDataDir } from './data-dir.ts';
+import { openDataDir } from '../../servers/index.ts';
 import { formatKillPoint, parseEvent, type IssuerEvent, type KillPoint } from './kill-point.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -139,7 +139,7 @@ export interface ProviderServer {
 }
 
 export async function startProvider(dataDir: string): Promise<ProviderServer> {
-  const { secrets } = openDataDir(dataDir);
+  const { secrets } = openDataDir(dataDir, systemRandom());
   const store = new SqliteProviderStore(join(dataDir, 'provider', 'provider.db'));
   const app = createProviderApp({
     store,

@@ -15,9 +15,9 @@ import express from 'express';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemRandom } from '../../protocol/crypto/index.ts';
-import { createIssuerApp, createLogger, listen, loadOrCreateIssuerKeys, OutboxWorker, SqliteIssuerStore, systemClock, type IssuerDeps } from '../../servers/index.ts';
+import { createIssuerApp, createLogger, listen, loadOrCreateIssuerKeys, openDataDir, OutboxWorker, SqliteIssuerStore, systemClock, type IssuerDeps } from '../../servers/index.ts';
 import { numberedWrites } from './crashing-store.ts';
-import { openDataDir } from './data-dir.ts';
+
 import { formatEvent, formatKillPoint, parseKillPoint, type KillPoint } from './kill-point.ts';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, notify: { type: 'string' }, crash: { type: 'string' } } });
@@ -39,8 +39,8 @@ function maybeDie(kind: KillPoint['kind'], n: number, when: KillPoint['when']): 
 }
 
 // Wired as startServers (servers/serve.ts) wires the issuer, without the provider.
-const { box, secrets } = openDataDir(dataDir);
 const random = systemRandom();
+const { box, secrets } = openDataDir(dataDir, random);
 const logger = createLogger({ name: 'crash-issuer', level: process.env.CRASH_ISSUER_LOG ?? 'warn', destination: process.stderr });
 const keys = await loadOrCreateIssuerKeys(join(dataDir, 'issuer', 'keys'), random, box);
 const realStore = new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'), { secrets: box });
