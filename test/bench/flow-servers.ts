@@ -21,12 +21,31 @@ export interface Canned {
 export type ToChild = { type: 'cpu' } | { type: 'canned'; exchanges: Canned[] } | { type: 'profile'; action: 'start' | 'stop'; file?: string } | { type: 'exit' };
 export type FromChild =
   | { type: 'ready'; issuerUrl: string; providerUrl: string; adminToken?: string; providerId?: string; dapPublicKey?: string }
-  | { type: 'cpu'; user: number; system: number; requests: number }
+  | { type: 'cpu'; user: number; system: number; requests: number; byRoute: Record<string, { count: number; cpuMs: number }> }
   | { type: 'ok' };
 
 const send = (m: FromChild) => process.send!(m);
 let requests = 0;
-const count = (server: Server) => server.on('request', () => void requests++);
+/**
+ * CPU from each request's arrival to its response's end, by method and path (ids blanked), with
+ * BENCH_ROUTES=1: exact with one terminal, blurred by overlap with more.
+ */
+const byRoute: Record<string, { count: number; cpuMs: number }> = {};
+const byRouteWanted = process.env.BENCH_ROUTES === '1';
+const count = (server: Server) =>
+  server.on('request', (req, res) => {
+    requests++;
+    // getrusage twice per request is itself measurable: only when asked for.
+    if (!byRouteWanted) return;
+    const start = process.cpuUsage();
+    res.on('finish', () => {
+      const used = process.cpuUsage(start);
+      const route = `${req.method} ${(req.url ?? '').split('?')[0]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|[0-9A-F]{16,}/g, ':id')}`;
+      const r = (byRoute[route] ??= { count: 0, cpuMs: 0 });
+      r.count++;
+      r.cpuMs += (used.user + used.system) / 1000;
+    });
+  });
 
 async function startCardlab(): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlab-bench-'));
@@ -79,7 +98,7 @@ const stop = await (process.argv[2] === 'bare' ? startBare() : startCardlab());
 process.on('message', async (m: ToChild) => {
   if (m.type === 'cpu') {
     const u = process.cpuUsage();
-    send({ type: 'cpu', user: u.user, system: u.system, requests });
+    send({ type: 'cpu', user: u.user, system: u.system, requests, byRoute: structuredClone(byRoute) });
   } else if (m.type === 'profile') {
     // A CPU profile of the flows only (not of startup and card registration), for --cpu-prof tools.
     if (m.action === 'start') {

@@ -12,7 +12,8 @@
  * BENCH_PROFILE=FILE writes a CPU profile of the cardlab servers during the flows (not startup or
  * card registration) to FILE (.cpuprofile: Chrome DevTools, speedscope). BENCH_LOG_LEVEL (default
  * info) sets the servers' log level; BENCH_SCALE (default 1) multiplies the number of flows;
- * BENCH_ROUNDS=8:96,64:192 (terminals:flows) replaces the default rounds.
+ * BENCH_ROUNDS=8:96,64:192 (terminals:flows) replaces the default rounds; BENCH_ROUTES=1 adds the
+ * server CPU by route for the first round (its two getrusage calls per request cost some CPU).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -71,9 +72,9 @@ async function stopChild(child: Child): Promise<void> {
   await exited;
 }
 
-async function cpuOf(child: Child): Promise<{ ms: number; requests: number }> {
+async function cpuOf(child: Child): Promise<{ ms: number; requests: number; byRoute: Record<string, { count: number; cpuMs: number }> }> {
   const m = (await child.request({ type: 'cpu' })) as Extract<FromChild, { type: 'cpu' }>;
-  return { ms: (m.user + m.system) / 1000, requests: m.requests };
+  return { ms: (m.user + m.system) / 1000, requests: m.requests, byRoute: m.byRoute };
 }
 
 async function call(base: string, path: string, o: { method?: string; body?: unknown; token?: string }): Promise<any> {
@@ -140,6 +141,8 @@ interface Round {
   /** This process's CPU (terminals, cards, fetch) per flow: when it nears 1000 / flows/s, the terminals are the limit. */
   terminalCpuPerFlow: number;
   requestsPerFlow: number;
+  /** Server CPU per flow by route (request arrival to response end). */
+  byRoute: Array<{ route: string; perFlow: number; cpuMs: number }>;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -173,6 +176,10 @@ async function round(child: Child, concurrency: number, flows: number, flow: (i:
     cpuPerFlow: (after.ms - before.ms) / flows,
     terminalCpuPerFlow: (own.user + own.system) / 1000 / flows,
     requestsPerFlow: (after.requests - before.requests) / flows,
+    byRoute: Object.entries(after.byRoute)
+      .map(([route, r]) => ({ route, perFlow: (r.count - (before.byRoute[route]?.count ?? 0)) / flows, cpuMs: (r.cpuMs - (before.byRoute[route]?.cpuMs ?? 0)) / flows }))
+      .filter((r) => r.perFlow > 0)
+      .sort((a, b) => b.cpuMs - a.cpuMs),
   };
 }
 
@@ -267,6 +274,12 @@ async function main(): Promise<void> {
         `${pad(f1(x.flowsPerSecond), 12)} ${pad(f1(x.p50), 7)} ${pad(f1(x.p99), 7)} ${pad(f1(x.cpuPerFlow), 11)} | ${pad((o.flowsPerSecond / x.flowsPerSecond).toFixed(2), 17)} ${pad((o.cpuPerFlow / x.cpuPerFlow).toFixed(1), 10)}×`,
     );
   }
+  const one = ours[0]!;
+  if (one.byRoute.length === 0) return;
+  console.log('');
+  console.log(`server CPU per flow by route, ${one.concurrency} terminal(s) (arrival to response end; the rest is the outbox and idle work):`);
+  for (const r of one.byRoute) console.log(`  ${r.route.padEnd(44)} ${r.perFlow.toFixed(1).padStart(4)}×  ${r.cpuMs.toFixed(2).padStart(6)} ms`);
+  console.log(`  ${'total'.padEnd(44)}        ${one.byRoute.reduce((t, r) => t + r.cpuMs, 0).toFixed(2).padStart(6)} ms of ${one.cpuPerFlow.toFixed(2)} ms`);
 }
 
 await main();
