@@ -14,6 +14,7 @@ import { verifyEcdsa, type EcCurve } from '../crypto/index.ts';
 import { parseOneTlv } from '../tlv/index.ts';
 import { deterministicCrypto, ecSigningKey } from './deterministic-crypto.ts';
 import type { IssuerCa } from './issuer-ca.ts';
+import { describeName, readCertificateDer, type CertificateDer } from './certificate-der.ts';
 import { PkiError } from './pki-error.ts';
 import { decodePublicKeySpki, encodePublicKeySpki, keyIdentifier } from './spki.ts';
 
@@ -81,42 +82,9 @@ export async function issueCardCertificate(ca: IssuerCa, request: CardCertificat
   return new Uint8Array(certificate.rawData);
 }
 
-function parse(der: Uint8Array, what: string): X509Certificate {
-  try {
-    const certificate = new X509Certificate(der);
-    // x509 decodes lazily: touch every field now so a malformed one is BAD_CERTIFICATE, not a crash later.
-    void [certificate.subjectName, certificate.issuerName, certificate.notBefore, certificate.notAfter, certificate.extensions, certificate.signature];
-    return certificate;
-  } catch (cause) {
-    throw new PkiError('BAD_CERTIFICATE', `${what} is not a DER X.509 certificate (${(cause as Error).message})`);
-  }
-}
-
-/** The TBSCertificate exactly as received: the first element of `Certificate ::= SEQUENCE` (RFC 5280 §4.1). */
-function tbsCertificate(der: Uint8Array): Uint8Array {
-  try {
-    const { tlv } = parseOneTlv(der);
-    return tlv.value.subarray(0, parseOneTlv(tlv.value).next);
-  } catch (cause) {
-    throw new PkiError('BAD_CERTIFICATE', `certificate is not DER (${(cause as Error).message})`);
-  }
-}
-
-function checkValidity(certificate: X509Certificate, at: Date, what: string): void {
-  if (at < certificate.notBefore) throw new PkiError('NOT_YET_VALID', `${what} is valid from ${certificate.notBefore.toISOString()}`);
-  if (at > certificate.notAfter) throw new PkiError('EXPIRED', `${what} expired ${certificate.notAfter.toISOString()}`);
-}
-
-function hexField(certificate: X509Certificate, field: 'CN' | 'OU'): Uint8Array {
-  const values = certificate.subjectName.getField(field);
-  if (values.length !== 1 || !/^(?:[0-9A-Fa-f]{2})+$/.test(values[0]!)) throw new PkiError('BAD_CERTIFICATE', `card certificate subject needs exactly one hex ${field}`);
-  return fromHex(values[0]!);
-}
-
-/** A CA certificate as verification needs it, parsed once per CA (an issuer has one, maybe two in a rollover). */
+/** A CA certificate as verification needs it, read once per CA (an issuer has one, maybe two in a rollover). */
 interface ParsedCa {
-  certificate: X509Certificate;
-  subject: Uint8Array;
+  fields: CertificateDer;
   key: { curve: EcCurve; publicKey: Uint8Array };
   keyId: string;
 }
@@ -128,13 +96,41 @@ function parsedCa(der: Uint8Array): ParsedCa {
   const id = createHash('sha256').update(der).digest('hex');
   let ca = parsedCas.get(id);
   if (ca === undefined) {
-    const certificate = parse(der, 'CA certificate');
-    const key = decodePublicKeySpki(new Uint8Array(certificate.publicKey.rawData));
-    ca = { certificate, subject: new Uint8Array(certificate.subjectName.toArrayBuffer()), key, keyId: toHex(keyIdentifier(key.publicKey)) };
+    const fields = readCertificateDer(der, 'CA certificate');
+    const key = decodePublicKeySpki(fields.spki);
+    ca = { fields, key, keyId: toHex(keyIdentifier(key.publicKey)) };
     if (parsedCas.size >= CA_CACHE_SIZE) parsedCas.delete(parsedCas.keys().next().value!);
     parsedCas.set(id, ca);
   }
   return ca;
+}
+
+/** ecdsa-with-SHA256 (1.2.840.10045.4.3.2, RFC 5758 §3.2: parameters absent), as a whole AlgorithmIdentifier. */
+const ECDSA_WITH_SHA256 = '300A06082A8648CE3D040302';
+const AUTHORITY_KEY_IDENTIFIER = '551D23';
+const OU = '55040B';
+const CN = '550403';
+
+/** The `keyIdentifier [0]` of an AuthorityKeyIdentifier extension value (RFC 5280 §4.2.1.1), if any. */
+function authorityKeyId(value: Uint8Array): string | undefined {
+  try {
+    const { tlv, next } = parseOneTlv(value);
+    if (tlv.tag !== 0x30 || next !== value.length) throw new Error('not a SEQUENCE');
+    for (let at = 0; at < tlv.value.length; ) {
+      const { tlv: field, next: after } = parseOneTlv(tlv.value, at);
+      if (field.tag === 0x80) return toHex(field.value);
+      at = after;
+    }
+    return undefined;
+  } catch (cause) {
+    throw new PkiError('BAD_CERTIFICATE', `card certificate authority key identifier is not DER (${(cause as Error).message})`);
+  }
+}
+
+function hexAttribute(fields: CertificateDer, oid: string, name: string): Uint8Array {
+  const values = fields.subjectAttributes.filter((a) => a.oid === oid).map((a) => a.value);
+  if (values.length !== 1 || !/^(?:[0-9A-Fa-f]{2})+$/.test(values[0]!)) throw new PkiError('BAD_CERTIFICATE', `card certificate subject needs exactly one hex ${name}`);
+  return fromHex(values[0]!);
 }
 
 /**
@@ -169,25 +165,25 @@ export async function verifyCardCertificate(caCertificate: Uint8Array, cardCerti
   if (known !== undefined) {
     verifiedCards.delete(id);
     verifiedCards.set(id, known);
-    checkValidity(ca.certificate, at, 'CA certificate');
+    checkDates(ca.fields.notBefore, ca.fields.notAfter, at, 'CA certificate');
     checkDates(known.notBefore, known.notAfter, at, 'card certificate');
     return copy(known.result);
   }
-  const card = parse(cardCertificate, 'card certificate');
-  if (!equalBytes(new Uint8Array(card.issuerName.toArrayBuffer()), ca.subject)) {
-    throw new PkiError('WRONG_ISSUER', `card certificate issued by "${card.issuer}", not by "${ca.certificate.subject}"`);
+  const card = readCertificateDer(cardCertificate, 'card certificate');
+  if (!equalBytes(card.issuer, ca.fields.subject)) {
+    throw new PkiError('WRONG_ISSUER', `card certificate issued by "${describeName(card.issuerAttributes)}", not by "${describeName(ca.fields.subjectAttributes)}"`);
   }
-  const aki = card.getExtension(AuthorityKeyIdentifierExtension)?.keyId;
-  if (aki !== undefined && aki.toUpperCase() !== ca.keyId) throw new PkiError('WRONG_ISSUER', 'authority key identifier is not the CA key');
-  const algorithm = card.signatureAlgorithm as { name?: string; hash?: { name?: string } };
-  if (algorithm.name !== 'ECDSA' || algorithm.hash?.name !== 'SHA-256') throw new PkiError('BAD_SIGNATURE', 'card certificate is not signed with ecdsa-with-SHA256');
-  if (!verifyEcdsa(ca.key.curve, ca.key.publicKey, tbsCertificate(cardCertificate), new Uint8Array(card.signature))) {
+  const aki = card.extensions.get(AUTHORITY_KEY_IDENTIFIER);
+  const akiId = aki === undefined ? undefined : authorityKeyId(aki.value);
+  if (akiId !== undefined && akiId !== ca.keyId) throw new PkiError('WRONG_ISSUER', 'authority key identifier is not the CA key');
+  if (toHex(card.signatureAlgorithm) !== ECDSA_WITH_SHA256) throw new PkiError('BAD_SIGNATURE', 'card certificate is not signed with ecdsa-with-SHA256');
+  if (!verifyEcdsa(ca.key.curve, ca.key.publicKey, card.tbs, card.signature)) {
     throw new PkiError('BAD_SIGNATURE', 'the CA signature on the card certificate does not verify');
   }
-  checkValidity(ca.certificate, at, 'CA certificate');
-  checkValidity(card, at, 'card certificate');
-  const { curve, publicKey } = decodePublicKeySpki(new Uint8Array(card.publicKey.rawData));
-  const result: VerifiedCardCertificate = { publicKey, curve, iin: hexField(card, 'OU'), cin: hexField(card, 'CN') };
+  checkDates(ca.fields.notBefore, ca.fields.notAfter, at, 'CA certificate');
+  checkDates(card.notBefore, card.notAfter, at, 'card certificate');
+  const { curve, publicKey } = decodePublicKeySpki(card.spki);
+  const result: VerifiedCardCertificate = { publicKey, curve, iin: hexAttribute(card, OU, 'OU'), cin: hexAttribute(card, CN, 'CN') };
   if (verifiedCards.size >= VERIFIED_CACHE_SIZE) verifiedCards.delete(verifiedCards.keys().next().value!);
   verifiedCards.set(id, { result: copy(result), notBefore: card.notBefore, notAfter: card.notAfter });
   return result;
