@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 
 export type { Logger } from 'pino';
 
@@ -56,13 +56,22 @@ export function createLogger(options: { name: string; level?: string; destinatio
   );
 }
 
-/** One log line per request: method, route path (no query, no body), status and duration. */
+/**
+ * Adds fields (ids only) to the request's one info line, instead of a line of its own: at info level
+ * a request is one line, whatever its handler has to tell. Redaction applies to them as to any field.
+ */
+export function annotateRequestLog(res: Response, fields: Record<string, unknown>): void {
+  Object.assign(((res.locals as { log?: Record<string, unknown> }).log ??= {}), fields);
+}
+
+/** One log line per request: method, path (no query, no body), status, duration, and the handler's annotations. */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      logger.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      const ms = Math.round((performance.now() - start) * 10) / 10;
+      const annotations = (res.locals as { log?: Record<string, unknown> }).log;
+      logger.info({ ...annotations, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
     });
     next();
   };
