@@ -125,9 +125,12 @@ function acceptRequest(spec: RouteSpec, scheme: SecurityScheme | undefined): Req
       const error = checkSchema({ ...req.query }, spec.query, 'invalid_query', 'query');
       if (error) return next(refuseUnread(req, res, error));
     }
-    if (!hasBody) return next();
-    const mediaError = mediaTypeError(req);
-    if (mediaError) return next(refuseUnread(req, res, mediaError));
+    // A scheme that signs the body checks it even on a route that takes none (an empty body signed).
+    if (!hasBody && scheme?.verifyBody === undefined) return next();
+    if (hasBody) {
+      const mediaError = mediaTypeError(req);
+      if (mediaError) return next(refuseUnread(req, res, mediaError));
+    }
     // An app that still parses every body itself (`app.use(jsonBody())`) has done this part already.
     if (req.rawBody === undefined) {
       let raw: Buffer;
@@ -139,6 +142,7 @@ function acceptRequest(spec: RouteSpec, scheme: SecurityScheme | undefined): Req
       req.rawBody = raw;
       const forged = scheme?.verifyBody?.(req, raw);
       if (forged) return next(forged);
+      if (!hasBody) return next();
       try {
         req.body = parseJsonBody(raw);
       } catch (err) {
@@ -147,6 +151,7 @@ function acceptRequest(spec: RouteSpec, scheme: SecurityScheme | undefined): Req
     } else {
       const forged = scheme?.verifyBody?.(req, req.rawBody);
       if (forged) return next(forged);
+      if (!hasBody) return next();
     }
     const error = spec.validateBody ? spec.validateBody(req.body) : checkSchema(req.body, spec.body!);
     if (error) return next(error);
