@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { systemRandom, type RandomSource } from '../protocol/crypto/index.ts';
 import { ensurePrivateDir, loadDataKeys, writePrivateFileAtomic, type SecretBox } from '../protocol/secrets/index.ts';
-import { createLogger, listen, type Listening, type Logger } from './http/index.ts';
+import { createLogger, listen, statusFetch, type Listening, type Logger } from './http/index.ts';
 import { systemClock, type Clock } from './ids.ts';
 import { createIssuerApp } from './issuer/app.ts';
 import { loadOrCreateIssuerKeys } from './issuer/ca/issuer-keys.ts';
@@ -109,6 +109,8 @@ export async function startServers(options: ServeOptions): Promise<RunningServer
     random: options.outbox?.random ?? random,
     ...(options.outbox?.baseDelayMs !== undefined ? { baseDelayMs: options.outbox.baseDelayMs } : {}),
     ...(options.outbox?.pollMs !== undefined ? { pollMs: options.outbox.pollMs } : {}),
+    // Notifications need only the provider's status: node:http, not the global fetch's web streams.
+    fetch: statusFetch,
   });
   const issuerDeps: IssuerDeps = {
     store: issuerStore,

@@ -16,13 +16,17 @@ export interface ListenTimeouts {
   headersTimeout?: number;
   /** From connection to the end of the whole request, body included (default 30 s: a 1 MiB CAP on a slow link). */
   requestTimeout?: number;
-  /** An idle keep-alive connection is closed after this (default 1 s; it would otherwise hold close() open). */
+  /**
+   * An idle keep-alive connection is closed after this (default 5 s). Node's clients (undici, and
+   * http.Agent) take a second off the `Keep-Alive: timeout=` hint, so 1 s meant a new connection for
+   * every request; close() ends idle connections itself.
+   */
   keepAliveTimeout?: number;
   /** How often the two timeouts above are checked (default 1 s; Node's own is 30 s). */
   connectionsCheckingInterval?: number;
 }
 
-export const LISTEN_TIMEOUTS: Required<ListenTimeouts> = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 1000, connectionsCheckingInterval: 1000 };
+export const LISTEN_TIMEOUTS: Required<ListenTimeouts> = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5000, connectionsCheckingInterval: 1000 };
 
 /**
  * Serves `app` on `host:port` (port 0 picks a free one). The app factories never listen
