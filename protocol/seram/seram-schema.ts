@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Schema } from 'jsonschema';
-import { compileSchema, type CompiledSchema } from '../json-schema/compile-schema.ts';
+import { compileSchema, type CompiledSchema } from '../json-schema/index.ts';
 import { parse as parseYaml } from 'yaml';
 
 /** The SERAM messages a schema exists for (gpseram.yaml components/schemas). */

@@ -1,5 +1,5 @@
 import type { Schema } from 'jsonschema';
-import { compileSchema, type CompiledSchema, type SchemaFault } from '../../protocol/json-schema/compile-schema.ts';
+import { compileSchema, type CompiledSchema, type SchemaFault } from '../../protocol/json-schema/index.ts';
 import { HttpError, type HttpErrorCode } from './http-error.ts';
 
 /** A draft-07 JSON Schema that is also a valid OpenAPI 3.0 Schema Object (no `const`, no `$schema`). */

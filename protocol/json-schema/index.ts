@@ -1,0 +1,1 @@
+export { compileSchema, type CompiledSchema, type Schema, type SchemaFault } from './compile-schema.ts';
