@@ -22,6 +22,8 @@ export function createIssuerApp(deps: IssuerDeps): IssuerApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Every answer is a fresh state of a protocol exchange: no conditional GETs, so no ETag to hash.
+  app.set('etag', false);
   app.use(requestLog(deps.logger));
 
   // Each route reads its own body (its own limit), after the router has authenticated the caller.

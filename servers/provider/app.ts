@@ -19,6 +19,8 @@ export function createProviderApp(deps: ProviderDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Every answer is a fresh state of a protocol exchange: no conditional GETs, so no ETag to hash.
+  app.set('etag', false);
   app.use(requestLog(deps.logger));
 
   // The router authenticates before it reads a body (each route its own limit); the issuer's HMAC is

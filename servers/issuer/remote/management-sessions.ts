@@ -12,6 +12,8 @@ export interface ManagementSession {
   /** The last order sent with commands, re-sent if the Local Agent polls instead of answering it. */
   lastOrder: unknown;
   lastSeen: number;
+  /** The order's expiry (unix seconds): every report is refused after it without a database read. */
+  expiresAt: number;
   /** Reports of one session are handled one after the other (a retrying Local Agent may overlap). */
   queue: Promise<unknown>;
 }

@@ -4,7 +4,7 @@ import { PkiError, verifyCardCertificate } from '../../../protocol/pki/index.ts'
 import { ApplicationRequestError, decodeApplicationRequest, verifyApplicationRequestSignature, type ApplicationRequest } from '../../../protocol/provisioning/index.ts';
 import { parseSingleTlv } from '../../../protocol/tlv/index.ts';
 import { INSTALL_REQUEST_ANSWER, INSTALL_REQUEST_BODY, ORDER_ANSWER, ORDER_QUERY, type InstallRequestAnswer, type InstallRequestBody, type OrderAnswer, type OrderOpenAnswer } from '../../../protocol/api/index.ts';
-import { ApiRouter, badRequest, conflict, forbidden, HttpError, labelledMac, macEquals, notFound, REQUEST_AUTHORISATION_LABEL } from '../../http/index.ts';
+import { annotateRequestLog, ApiRouter, badRequest, conflict, forbidden, HttpError, labelledMac, macEquals, notFound, REQUEST_AUTHORISATION_LABEL } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
 import { StoreError } from '../store/issuer-store.ts';
@@ -184,7 +184,7 @@ export function installRoutes(api: ApiRouter, deps: IssuerDeps): void {
         if (err instanceof StoreError && err.code === 'DUPLICATE' && err.field === 'open_order') throw conflict('order_open', `another order for ${application.name} on this card is still open`);
         throw err;
       }
-      deps.logger.info({ orderId, cardId: card.id, applicationId: application.id, serviceId: request.serviceId }, 'install authorised');
+      annotateRequestLog(res, { orderId, cardId: card.id, applicationId: application.id, serviceId: request.serviceId, outcome: 'authorised' });
       res.status(201).json(authorisedAnswer(req, orderId, sessionId, request.expiresAt));
     },
   );

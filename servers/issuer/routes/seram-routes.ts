@@ -1,5 +1,5 @@
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
-import { ApiRouter, conflict, HttpError, notFound, type JsonSchema } from '../../http/index.ts';
+import { annotateRequestLog, ApiRouter, conflict, HttpError, notFound, type JsonSchema } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import {
   SERAM_VERSION,
@@ -106,8 +106,8 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
         securityLevel: deps.securityLevel ?? DEFAULTS.securityLevel,
       });
       // A new handshake on a live session starts the dialogue over (the terminal lost its place).
-      sessions.put({ sessionId, orderId: order.id, secureElement: se, dialogue, phase: 'awaiting-start', lastOrder: undefined, lastSeen: deps.clock(), queue: Promise.resolve() });
-      deps.logger.info({ orderId: order.id }, 'seram handshake');
+      sessions.put({ sessionId, orderId: order.id, secureElement: se, dialogue, phase: 'awaiting-start', lastOrder: undefined, lastSeen: deps.clock(), expiresAt: order.expiresAt, queue: Promise.resolve() });
+      annotateRequestLog(res, { orderId: order.id });
       res.json(checked<RamHandshakeResponse>('ramHandshakeResponse', { chosenTransportProtocol: 'HTTPS', chosenDataFormat: 'application/json', chosenVersion: SERAM_VERSION }));
     },
   );
@@ -136,14 +136,10 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
         if (FINAL.has(order.state)) throw conflict('session_closed', `the order of this session is ${order.state}`);
         throw conflict('unexpected_report', 'no handshake on this session (or it timed out): POST /gp/seram/handshake first');
       }
-      const order = await deps.store.getOrder(session.orderId);
-      if (order && session.phase !== 'closed') {
-        try {
-          await refuseExpired(order);
-        } catch (err) {
-          sessions.delete(sessionId);
-          throw err;
-        }
+      if (session.phase !== 'closed' && session.expiresAt <= Math.floor(now / 1000)) {
+        sessions.delete(sessionId);
+        await refuseExpired((await deps.store.getOrder(session.orderId))!);
+        throw conflict('order_expired', `the order expired at ${new Date(session.expiresAt * 1000).toISOString()}; ask for a new one`);
       }
       const turn = session.queue.then(() => {
         if (session.phase === 'closed') throw conflict('session_closed', 'the Remote Agent sent its stopCommand on this session');
@@ -205,7 +201,7 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       try {
         await confirm(order, step, now);
         outcome = 'confirmed';
-        deps.logger.info({ orderId: order.id, counter: step.confirmation.counter }, 'install confirmed');
+        deps.logger.debug({ orderId: order.id, counter: step.confirmation.counter }, 'install confirmed');
         deps.onNotificationQueued?.();
       } catch (err) {
         // The order left `authorised` meanwhile (it expired): it stays as it is, and the card's

@@ -33,8 +33,8 @@ const num = (v: unknown) => v as number;
 const str = (v: unknown) => v as string;
 const opt = <T>(v: unknown) => (v ?? null) as T | null;
 
-function toCard(r: SqlRow, box: SecretBox): CardRecord {
-  const open = (column: 'key_enc' | 'key_mac' | 'key_dek') => box.open(bytes(r[column]), place('cards', str(r.id), column));
+function toCard(r: SqlRow, open: (sealed: Uint8Array, at: string) => Uint8Array): CardRecord {
+  const key = (column: 'key_enc' | 'key_mac' | 'key_dek') => open(bytes(r[column]), place('cards', str(r.id), column));
   return {
     id: str(r.id),
     cardholderId: str(r.cardholder_id),
@@ -42,7 +42,7 @@ function toCard(r: SqlRow, box: SecretBox): CardRecord {
     cin: str(r.cin),
     icSerial: str(r.ic_serial),
     isdAid: str(r.isd_aid),
-    keys: { kvn: num(r.kvn), enc: open('key_enc'), mac: open('key_mac'), dek: open('key_dek') },
+    keys: { kvn: num(r.kvn), enc: key('key_enc'), mac: key('key_mac'), dek: key('key_dek') },
     keySource: str(r.key_source) as CardRecord['keySource'],
     curve: str(r.curve),
     publicKey: bytes(r.public_key),
@@ -149,6 +149,9 @@ export interface SqliteIssuerStoreOptions {
 export class SqliteIssuerStore implements IssuerStore {
   readonly db: SqlDatabase;
   readonly #box: SecretBox;
+  readonly #applications = new Map<string, ApplicationRecord>();
+  /** Opened secrets by their sealed bytes (and place): a card's keys are opened once, not at every read. */
+  readonly #opened = new Map<string, Uint8Array>();
 
   constructor(file: string, options: SqliteIssuerStoreOptions) {
     this.db = openPrivateDatabase(file);
@@ -177,6 +180,17 @@ export class SqliteIssuerStore implements IssuerStore {
     });
   }
 
+  readonly #open = (sealed: Uint8Array, at: string): Uint8Array => {
+    const id = `${at} ${Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('base64')}`;
+    let plain = this.#opened.get(id);
+    if (plain === undefined) {
+      plain = this.#box.open(sealed, at);
+      if (this.#opened.size >= 4096) this.#opened.delete(this.#opened.keys().next().value!);
+      this.#opened.set(id, plain);
+    }
+    return plain.slice();
+  };
+
   #seal(table: keyof typeof SEALED, id: string, column: string, value: Uint8Array): Uint8Array {
     return this.#box.seal(value, place(table, id, column));
   }
@@ -203,12 +217,12 @@ export class SqliteIssuerStore implements IssuerStore {
 
   async getCard(id: string): Promise<CardRecord | undefined> {
     const r = this.db.get('SELECT * FROM cards WHERE id = ?', [id]);
-    return r && toCard(r, this.#box);
+    return r && toCard(r, this.#open);
   }
 
   async getCardByCin(cin: string): Promise<CardRecord | undefined> {
     const r = this.db.get('SELECT * FROM cards WHERE cin = ?', [cin]);
-    return r && toCard(r, this.#box);
+    return r && toCard(r, this.#open);
   }
 
   async setCardStatus(id: string, status: CardStatus): Promise<void> {
@@ -229,7 +243,7 @@ export class SqliteIssuerStore implements IssuerStore {
 
   async getProvider(id: string): Promise<ProviderRecord | undefined> {
     const r = this.db.get('SELECT * FROM providers WHERE id = ?', [id]);
-    return r && { id: str(r.id), name: str(r.name), notificationUrl: str(r.notification_url), hmacSecret: this.#box.open(bytes(r.hmac_secret), place('providers', id, 'hmac_secret')), createdAt: num(r.created_at) };
+    return r && { id: str(r.id), name: str(r.name), notificationUrl: str(r.notification_url), hmacSecret: this.#open(bytes(r.hmac_secret), place('providers', id, 'hmac_secret')), createdAt: num(r.created_at) };
   }
 
   async setProviderNotificationUrl(id: string, url: string): Promise<void> {
@@ -248,13 +262,22 @@ export class SqliteIssuerStore implements IssuerStore {
   }
 
   async getApplication(id: string): Promise<ApplicationRecord | undefined> {
+    const cached = this.#applications.get(id);
+    if (cached) return cached;
     const r = this.db.get('SELECT * FROM applications WHERE id = ?', [id]);
-    return r && toApplication(r);
+    return r && this.#remember(toApplication(r));
   }
 
   async getApplicationByPackageAid(packageAid: string): Promise<ApplicationRecord | undefined> {
+    for (const a of this.#applications.values()) if (a.packageAid === packageAid) return a;
     const r = this.db.get('SELECT * FROM applications WHERE package_aid = ?', [packageAid]);
-    return r && toApplication(r);
+    return r && this.#remember(toApplication(r));
+  }
+
+  /** An application never changes once uploaded (there is no update): its record, CAP and LFDB are read once. */
+  #remember(a: ApplicationRecord): ApplicationRecord {
+    if (this.#applications.size < 256) this.#applications.set(a.id, a);
+    return a;
   }
 
   async listApplications(): Promise<ApplicationRecord[]> {
@@ -296,9 +319,18 @@ export class SqliteIssuerStore implements IssuerStore {
   }
 
   async listOrders(filter: { cardId?: string; state?: OrderState } = {}): Promise<InstallOrderRecord[]> {
-    return this.db
-      .all('SELECT * FROM install_orders WHERE (?1 IS NULL OR card_id = ?1) AND (?2 IS NULL OR state = ?2) ORDER BY created_at, id', [filter.cardId ?? null, filter.state ?? null])
-      .map(toOrder);
+    // One statement per filter shape, so SQLite uses the card_id and state indexes instead of a scan.
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.cardId !== undefined) {
+      where.push('card_id = ?');
+      params.push(filter.cardId);
+    }
+    if (filter.state !== undefined) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    return this.db.all(`SELECT * FROM install_orders${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`, params).map(toOrder);
   }
 
   async orderEvents(orderId: string): Promise<OrderEvent[]> {
@@ -349,6 +381,8 @@ export class SqliteIssuerStore implements IssuerStore {
   }
 
   async expireOrders(nowSeconds: number, at: number): Promise<string[]> {
+    // Nearly always nothing is due: a read answers that without a write transaction.
+    if (!this.db.get(`SELECT 1 AS due FROM install_orders WHERE state IN ${OPEN_STATES} AND expires_at <= ? LIMIT 1`, [nowSeconds])) return [];
     return this.db.transaction(() => {
       const ids = this.db.all(`SELECT id, state FROM install_orders WHERE state IN ${OPEN_STATES} AND expires_at <= ? ORDER BY created_at, id`, [nowSeconds]);
       for (const r of ids) {

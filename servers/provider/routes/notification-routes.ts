@@ -1,7 +1,7 @@
 import { IDEMPOTENCY_KEY_HEADER, MEMBER_NOTIFICATION, NOTIFICATION_ANSWER, type MemberNotification, type NotificationAnswer } from '../../../protocol/api/index.ts';
 import { fromHex } from '../../../protocol/bytes.ts';
 import { isValidEcPublicKey } from '../../../protocol/crypto/index.ts';
-import { badRequest, conflict, unprocessable, type ApiRouter } from '../../http/index.ts';
+import { annotateRequestLog, badRequest, conflict, unprocessable, type ApiRouter } from '../../http/index.ts';
 import type { ProviderDeps } from '../provider-deps.ts';
 import { ProviderStoreError } from '../store/provider-store.ts';
 import { serviceOf } from './services.ts';
@@ -55,7 +55,7 @@ export function notificationRoutes(api: ApiRouter, deps: ProviderDeps): void {
         if (err.code === 'ALREADY_A_MEMBER') throw conflict('already_a_member', err.message, '/cardId');
         throw err;
       }
-      deps.logger.info({ notificationId: n.notificationId, serviceId: s.id, outcome }, 'member notification');
+      annotateRequestLog(res, { notificationId: n.notificationId, serviceId: s.id, outcome });
       const answer: NotificationAnswer = { notificationId: n.notificationId, recorded: outcome === 'recorded', duplicate: outcome === 'duplicate' };
       res.json(answer);
     },

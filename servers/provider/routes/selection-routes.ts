@@ -1,7 +1,7 @@
 import { SELECT_SERVICE_ANSWER, SELECT_SERVICE_BODY, type SelectServiceAnswer, type SelectServiceBody } from '../../../protocol/api/index.ts';
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { encodeApplicationRequest } from '../../../protocol/provisioning/index.ts';
-import { labelledMac, REQUEST_AUTHORISATION_LABEL, type ApiRouter } from '../../http/index.ts';
+import { annotateRequestLog, labelledMac, REQUEST_AUTHORISATION_LABEL, type ApiRouter } from '../../http/index.ts';
 import { DEFAULTS, type ProviderDeps } from '../provider-deps.ts';
 import { serviceOf } from './services.ts';
 
@@ -30,7 +30,7 @@ export function selectionRoutes(api: ApiRouter, deps: ProviderDeps): void {
       const expiresAt = Math.floor(now / 1000) + lifetime;
       const encoded = encodeApplicationRequest({ serviceId: s.id, cardId, packageAid: fromHex(s.packageAid), nonce, expiresAt });
       await deps.store.createSelection({ nonce: toHex(nonce), serviceId: s.id, cardId: toHex(cardId), request: encoded, expiresAt, createdAt: now });
-      deps.logger.info({ serviceId: s.id }, 'application request issued');
+      annotateRequestLog(res, { serviceId: s.id });
       const answer: SelectServiceAnswer = {
         request: { serviceId: s.id, cardId: toHex(cardId), packageAid: s.packageAid, nonce: toHex(nonce), expiresAt },
         encodedRequest: toHex(encoded),

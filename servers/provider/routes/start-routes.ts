@@ -17,7 +17,7 @@ import { equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
 import type { EcCurve } from '../../../protocol/crypto/index.ts';
 import { buildCreditOnce, TRANSACTION_ID_LENGTH } from '../../../protocol/loyalty/index.ts';
 import { decodeStartRequest, encodeStartRequest, StartRequestError, verifyStartRequestSignature, type StartRequest } from '../../../protocol/provisioning/index.ts';
-import { badRequest, conflict, forbidden, notFound, unprocessable, type ApiRouter } from '../../http/index.ts';
+import { annotateRequestLog, badRequest, conflict, forbidden, notFound, unprocessable, type ApiRouter } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import { DEFAULTS, type ProviderDeps } from '../provider-deps.ts';
 import { ProviderStoreError, type ServiceRecord } from '../store/provider-store.ts';
@@ -123,7 +123,7 @@ export function startRoutes(api: ApiRouter, deps: ProviderDeps): void {
       const answer: StartServiceAnswer = begun.start
         ? { serviceId: s.id, cardId, state: 'starting', startId: begun.start.id, commands: begun.start.commands }
         : { serviceId: s.id, cardId, state: 'active', commands: [] };
-      deps.logger.info({ serviceId: s.id, state: answer.state, startId: answer.startId }, 'service start');
+      annotateRequestLog(res, { serviceId: s.id, state: answer.state, startId: answer.startId });
       res.json(answer);
     },
   );
@@ -153,7 +153,7 @@ export function startRoutes(api: ApiRouter, deps: ProviderDeps): void {
         });
       }
       const acked = await deps.store.acknowledgeStart({ startId: start.id, responses: body.responses.map((r) => r.toUpperCase()), at: deps.clock() });
-      if (acked.first) deps.logger.info({ serviceId: s.id, startId: start.id }, 'service active');
+      annotateRequestLog(res, { serviceId: s.id, startId: start.id, ...(acked.first ? { outcome: 'active' } : {}) });
       const answer: AcknowledgeStartAnswer = { serviceId: s.id, cardId: start.cardId, startId: start.id, state: 'active' };
       res.json(answer);
     },

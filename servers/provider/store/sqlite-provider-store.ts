@@ -62,6 +62,8 @@ const toStart = (r: SqlRow): StartRecord => ({
 export class SqliteProviderStore implements ProviderStore {
   readonly db: SqlDatabase;
 
+  readonly #services = new Map<string, ServiceRecord>();
+
   constructor(file: string) {
     // Created 0600 in a 0700 directory: members are cards of cardholders.
     this.db = openPrivateDatabase(file);
@@ -88,8 +90,13 @@ export class SqliteProviderStore implements ProviderStore {
   }
 
   async getService(id: string): Promise<ServiceRecord | undefined> {
+    // A service never changes once registered (there is no update): read once, then from memory.
+    const cached = this.#services.get(id);
+    if (cached) return cached;
     const r = this.db.get('SELECT * FROM services WHERE id = ?', [id]);
-    return r && toService(r);
+    const service = r && toService(r);
+    if (service && this.#services.size < 1024) this.#services.set(id, service);
+    return service;
   }
 
   async listServices(): Promise<ServiceRecord[]> {
