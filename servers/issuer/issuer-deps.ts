@@ -22,7 +22,12 @@ export interface IssuerDeps {
   /** Body limit of CAP uploads (bytes, default 1 MiB); every other body is limited to 64 KiB. */
   capBodyLimit?: number;
   /** Called after a confirmation wrote a provider notification to the outbox (wakes the worker). */
-  onNotificationQueued?: () => void;
+  onNotificationQueued?: () => void | Promise<void>;
+  /**
+   * How long the final SERAM answer waits for the provider notification's first attempt (ms, default
+   * 2000): the terminal then starts the service without waiting for the provider to hear of it.
+   */
+  notificationWaitMs?: number;
 }
 
 export const DEFAULTS = {

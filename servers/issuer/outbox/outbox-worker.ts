@@ -39,6 +39,8 @@ export class OutboxWorker {
   #running: Promise<unknown> | undefined;
   #stopped = true;
   #again = false;
+  /** Callers of `wake()` waiting for the pass that will include their notification. */
+  #waiting: Array<() => void> = [];
 
   constructor(options: OutboxWorkerOptions) {
     this.#o = { baseDelayMs: 500, maxDelayMs: 60_000, pollMs: 1000, timeoutMs: 5000, maxAttempts: 12, ...options };
@@ -48,30 +50,41 @@ export class OutboxWorker {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.wake();
+    void this.wake();
   }
 
-  /** Runs a pass now (or right after the current one). */
-  wake(): void {
-    if (this.#stopped) return;
+  /**
+   * Runs a pass now (or right after the current one); resolves when that pass is over, so a caller
+   * that just queued a notification knows it was attempted. Resolves at once when the worker is stopped.
+   */
+  wake(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    const attempted = new Promise<void>((resolve) => this.#waiting.push(resolve));
     if (this.#running) {
       this.#again = true;
-      return;
+      return attempted;
     }
     clearTimeout(this.#timer);
+    const waiting = this.#waiting;
+    this.#waiting = [];
     this.#running = this.runOnce()
       .catch((err: unknown) => this.#o.logger.error({ err }, 'outbox pass failed'))
       .finally(() => {
         this.#running = undefined;
-        if (this.#stopped) return;
+        for (const resolve of waiting) resolve();
+        if (this.#stopped) {
+          for (const resolve of this.#waiting.splice(0)) resolve();
+          return;
+        }
         if (this.#again) {
           this.#again = false;
-          this.wake();
+          void this.wake();
         } else {
-          this.#timer = setTimeout(() => this.wake(), this.#o.pollMs);
+          this.#timer = setTimeout(() => void this.wake(), this.#o.pollMs);
           this.#timer.unref();
         }
       });
+    return attempted;
   }
 
   /** Stops polling and waits for a pass in flight to end. */

@@ -463,7 +463,7 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
     async (req, res) => {
       const id = String(req.params.notificationId);
       if (!(await deps.store.retryNotification(id, deps.clock()))) throw notFound('unknown_dead_letter', `no dead letter ${id}`);
-      deps.onNotificationQueued?.();
+      void deps.onNotificationQueued?.();
       res.json(notificationView((await deps.store.getNotification(id))!));
     },
   );

@@ -151,6 +151,23 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
   );
 
   /**
+   * S15 before S13 ends: the outbox attempts the provider notification at once and the stopCommand
+   * waits for that attempt (bounded), so the terminal that goes on to start the service finds the
+   * provider told. A provider that is down only delays the answer by the bound; the outbox retries.
+   */
+  async function notifyProvider(): Promise<void> {
+    const attempted = deps.onNotificationQueued?.();
+    if (!attempted) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deps.notificationWaitMs ?? 2000);
+      timer.unref();
+    });
+    await Promise.race([attempted, bound]);
+    clearTimeout(timer);
+  }
+
+  /**
    * An order past its expiry is refused at every step, and failed (`order_expired`) right away so it
    * frees its card and application: the card is never driven on an expired authorisation.
    */
@@ -202,7 +219,7 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
         await confirm(order, step, now);
         outcome = 'confirmed';
         deps.logger.debug({ orderId: order.id, counter: step.confirmation.counter }, 'install confirmed');
-        deps.onNotificationQueued?.();
+        await notifyProvider();
       } catch (err) {
         // The order left `authorised` meanwhile (it expired): it stays as it is, and the card's
         // install is cleaned up by the next order's DELETE of leftovers.
