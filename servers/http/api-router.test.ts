@@ -35,6 +35,12 @@ describe('ApiRouter security schemes', () => {
     expect(doc.paths['/ping']!.post!.security).toEqual([{ issuerHmac: [] }]);
   });
 
+  it('refuses to register a route whose security scheme is not configured (fail closed)', () => {
+    expect(() => new ApiRouter().route({ method: 'get', path: '/x', operationId: 'x', summary: 'x', tags: [], security: 'adminToken', responses: {} }, (_q, r) => void r.end())).toThrow(
+      /no security scheme 'adminToken'/,
+    );
+  });
+
   it('reads a body up to the route\'s own limit and no further (413 unread above it)', async () => {
     const api = new ApiRouter();
     const body = { type: 'object', properties: { pad: { type: 'string' } } };

@@ -50,9 +50,9 @@ export class ApiRouter {
 
   route(spec: RouteSpec, ...handlers: RequestHandler[]): void {
     let scheme: SecurityScheme | undefined;
-    if (spec.security !== undefined && this.#schemes !== undefined) {
-      scheme = this.#schemes[spec.security];
-      // A misspelt scheme must not silently leave a route open.
+    if (spec.security !== undefined) {
+      scheme = this.#schemes?.[spec.security];
+      // A misspelt or unconfigured scheme must not silently leave a route open.
       if (scheme === undefined) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path}: no security scheme '${spec.security}'`);
     }
     this.routes.push(spec);

@@ -1,6 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { HttpError } from './http-error.ts';
 
 /** Header carrying `sha256=<hex>` of HMAC-SHA256(secret, raw body) on issuer → provider notifications. */
 export const SIGNATURE_HEADER = 'x-cardlab-signature';
@@ -36,29 +34,4 @@ export const REQUEST_AUTHORISATION_LABEL = 'cardlab application-request v1';
 /** Constant-time equality of two MACs. */
 export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Middleware: refuses (401 `bad_signature`) a body whose HMAC header does not verify under `secret()`. */
-export function requireBodySignature(secret: () => Uint8Array): RequestHandler {
-  return (req, _res, next) => {
-    const header = req.get(SIGNATURE_HEADER);
-    if (!verifyBodySignature(secret(), req.rawBody ?? new Uint8Array(0), header)) {
-      return next(new HttpError(401, 'bad_signature', `${SIGNATURE_HEADER} is missing or does not match the body`));
-    }
-    next();
-  };
-}
-
-/** Middleware: `Authorization: Bearer <token>` compared in constant time (401 `unauthorized`). */
-export function requireBearerToken(token: string): RequestHandler {
-  const expected = Buffer.from(token);
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer (.+)$/.exec(header);
-    const given = Buffer.from(m?.[1] ?? '');
-    if (expected.length === 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return next(new HttpError(401, 'unauthorized', 'admin token missing or wrong'));
-    }
-    next();
-  };
 }

@@ -5,7 +5,7 @@ export { checkSchema, assertSchema, HEX, AID, ID, ERROR_BODY, type JsonSchema } 
 export { ApiRouter, type RouteSpec, type HttpMethod } from './api-router.ts';
 export { bearerTokenScheme, bodySignatureScheme, type SecurityScheme } from './security.ts';
 export { readBody, parseJsonBody } from './read-body.ts';
-export { SIGNATURE_HEADER, signBody, verifyBodySignature, labelledMac, macEquals, REQUEST_AUTHORISATION_LABEL, requireBodySignature, requireBearerToken } from './hmac.ts';
+export { SIGNATURE_HEADER, signBody, verifyBodySignature, labelledMac, macEquals, REQUEST_AUTHORISATION_LABEL } from './hmac.ts';
 export { listen, LISTEN_TIMEOUTS, type Listening, type ListenTimeouts } from './listen.ts';
 export { statusFetch } from './http-fetch.ts';
 export { annotateRequestLog, createLogger, requestLog, REDACTED_PATHS, type Logger } from './logger.ts';

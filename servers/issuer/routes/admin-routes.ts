@@ -4,7 +4,7 @@ import { isValidEcPublicKey, type EcCurve } from '../../../protocol/crypto/index
 import { signDap } from '../../../protocol/gp/dap.ts';
 import { diversifyCardKeys } from '../../../protocol/gp/key-diversification.ts';
 import { issueCardCertificate, PkiError, randomSerialNumber } from '../../../protocol/pki/index.ts';
-import { AID, ApiRouter, badRequest, conflict, HEX, ID, notFound, requireBearerToken, type JsonSchema } from '../../http/index.ts';
+import { AID, ApiRouter, badRequest, conflict, HEX, ID, notFound, type JsonSchema } from '../../http/index.ts';
 import { newId } from '../../ids.ts';
 import { dapSigningKey } from '../ca/issuer-keys.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
@@ -325,13 +325,11 @@ export async function registerApplication(deps: IssuerDeps, body: RegisterApplic
 
 /** The admin API (S0: what the issuer sets up before any card asks): bearer-token authenticated. */
 export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
-  const auth = requireBearerToken(deps.adminToken);
   const tags = ['admin'];
   const security = 'adminToken';
 
   api.route(
     { method: 'post', path: '/admin/cardholders', operationId: 'registerCardholder', summary: 'Register a cardholder (personal data)', tags, security, body: CARDHOLDER_BODY, responses: { '201': { description: 'registered' } } },
-    auth,
     async (req, res) => {
       res.status(201).json(await registerCardholder(deps, req.body as { name: string; address: string }));
     },
@@ -339,7 +337,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
 
   api.route(
     { method: 'post', path: '/admin/cards', operationId: 'registerCard', summary: "Register a card at personalisation; the issuer CA certifies the card's key", tags, security, body: CARD_BODY, responses: { '201': { description: 'registered; the certificate to store on the card' } } },
-    auth,
     async (req, res) => {
       res.status(201).json(await registerCard(deps, req.body as RegisterCardInput));
     },
@@ -347,7 +344,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
 
   api.route(
     { method: 'get', path: '/admin/cards/:cardId', operationId: 'getCard', summary: 'A card, its contents and its orders (no key material)', tags, security, responses: { '200': { description: 'the card' } } },
-    auth,
     async (req, res) => {
       const card = await deps.store.getCard(String(req.params.cardId));
       if (!card) throw notFound('unknown_card', `no card ${String(req.params.cardId)}`);
@@ -359,7 +355,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
 
   api.route(
     { method: 'patch', path: '/admin/cards/:cardId', operationId: 'setCardStatus', summary: 'Block or unblock a card', tags, security, body: CARD_STATUS_BODY, responses: { '200': { description: 'updated' } } },
-    auth,
     async (req, res) => {
       const id = String(req.params.cardId);
       try {
@@ -374,7 +369,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
 
   api.route(
     { method: 'post', path: '/admin/providers', operationId: 'registerProvider', summary: 'Register a service provider and its shared secret', tags, security, body: PROVIDER_BODY, responses: { '201': { description: 'registered' } } },
-    auth,
     async (req, res) => {
       res.status(201).json(await registerProvider(deps, req.body as RegisterProviderInput));
     },
@@ -393,7 +387,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
       bodyLimit: deps.capBodyLimit ?? DEFAULTS.capBodyLimit,
       responses: { '201': { description: 'registered' } },
     },
-    auth,
     async (req, res) => {
       res.status(201).json(await registerApplication(deps, req.body as RegisterApplicationInput));
     },
@@ -401,7 +394,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
 
   api.route(
     { method: 'get', path: '/admin/applications', operationId: 'listApplications', summary: 'The application database', tags, security, responses: { '200': { description: 'applications' } } },
-    auth,
     async (_req, res) => {
       res.json({ applications: (await deps.store.listApplications()).map(applicationView) });
     },
@@ -417,7 +409,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
       security,
       responses: { '200': { description: 'removed from the card record' } },
     },
-    auth,
     async (req, res) => {
       const cardId = String(req.params.cardId);
       const aid = upper(String(req.params.loadFileAid));
@@ -441,7 +432,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
       query: { type: 'object', additionalProperties: false, properties: { state: { type: 'string', enum: ['pending', 'delivered', 'dead'] } } },
       responses: { '200': { description: 'notifications' } },
     },
-    auth,
     async (req, res) => {
       const state = (req.query as { state?: NotificationState }).state;
       const list = await deps.store.listNotifications(state ? { state } : {});
@@ -459,7 +449,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
       security,
       responses: { '200': { description: 'queued again' } },
     },
-    auth,
     async (req, res) => {
       const id = String(req.params.notificationId);
       if (!(await deps.store.retryNotification(id, deps.clock()))) throw notFound('unknown_dead_letter', `no dead letter ${id}`);
@@ -470,7 +459,6 @@ export function adminRoutes(api: ApiRouter, deps: IssuerDeps): void {
 
   api.route(
     { method: 'get', path: '/admin/orders', operationId: 'listOrders', summary: 'Install orders, optionally by state or card', tags, security, query: ORDERS_QUERY, responses: { '200': { description: 'orders' } } },
-    auth,
     async (req, res) => {
       const q = req.query as { state?: OrderState; cardId?: string };
       const orders = await deps.store.listOrders({ ...(q.state ? { state: q.state } : {}), ...(q.cardId ? { cardId: q.cardId } : {}) });
