@@ -79,6 +79,11 @@ export interface MemberNotification {
   instanceAid: string;
   confirmationCounter?: number;
   installedAt?: string;
+  /**
+   * The card's earlier order this install replaces: the issuer recorded that application deleted from
+   * the card after that order, and installed it again. The provider then lets the card join again.
+   */
+  replacesOrderId?: string;
 }
 /** Open to new members the issuer may add later (no `additionalProperties: false`): the HMAC covers them all. */
 export const MEMBER_NOTIFICATION: ApiSchema = {
@@ -98,6 +103,7 @@ export const MEMBER_NOTIFICATION: ApiSchema = {
     instanceAid: aidSchema,
     confirmationCounter: { type: 'integer' },
     installedAt: { type: 'string' },
+    replacesOrderId: idSchema,
   },
 };
 /** The header carrying the notification's idempotency key (its notificationId). */

@@ -3,9 +3,9 @@ import { toHex } from '../../protocol/bytes.ts';
 import { buildSelect } from '../../protocol/gp/commands/index.ts';
 import { buildGetBalance } from '../../protocol/loyalty/index.ts';
 import { createSimReader, type TraceEntry } from '../../reader-bridge/index.ts';
-import { LOYALTY_APPLET_AID } from '../../simulator/index.ts';
+import { LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID } from '../../simulator/index.ts';
 import { provision } from '../../terminal/index.ts';
-import { SERVICE_ID, startWorld, type World } from '../servers/support/world.ts';
+import { ADMIN_TOKEN, SERVICE_ID, startWorld, type World } from '../servers/support/world.ts';
 
 let world: World | undefined;
 let restoreFetch: (() => void) | undefined;
@@ -88,5 +88,30 @@ describe('terminal S16: a lost answer anywhere in the service start credits exac
     expect(again.steps.filter((s) => s.status === 'skipped').map((s) => s.step)).toEqual(['S8', 'S9', 'S10', 'S11', 'S12', 'S13', 'S14']);
     expect(again.serviceResponses).toEqual([]);
     expect(balance(w)).toBe('0000006400019000');
+  });
+});
+
+describe('after the application was deleted and installed again', () => {
+  it('the card joins the service again with a start of its own: the fresh applet gets its opening credit once', async () => {
+    const w = (world = await startWorld());
+    w.issuer.deps.onNotificationQueued = () => w.outbox.wake();
+    w.outbox.start();
+    const run = () => provision({ reader: createSimReader(w.card), issuerUrl: w.issuerUrl, providerUrl: w.providerUrl, serviceId: SERVICE_ID, http: { attempts: 3, timeoutMs: 5000 } });
+    expect((await run()).outcome).toBe('completed');
+    expect(balance(w)).toBe('000000640001' + '9000');
+    const first = (await w.provider.store.getMember(SERVICE_ID, w.cin))!;
+
+    // The issuer's tooling deleted the application; its record says so. The next order's script deletes
+    // what is on the card (the DELETE of leftovers) and installs a fresh instance.
+    const removed = await fetch(`${w.issuerUrl}/admin/cards/${w.cardId}/contents/${toHex(LOYALTY_PACKAGE_AID)}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(removed.status).toBe(200);
+    const again = await run();
+    expect(again.error).toBeUndefined();
+    expect(balance(w)).toBe('000000640001' + '9000');
+    const second = (await w.provider.store.getMember(SERVICE_ID, w.cin))!;
+    expect(second.orderId).not.toBe(first.orderId);
+    expect(second.state).toBe('active');
+    // A third notification for the same (now active) order changes nothing.
+    expect((await w.provider.store.listMembers(SERVICE_ID)).length).toBe(1);
   });
 });

@@ -170,6 +170,24 @@ describe('S15: notifications are idempotent by key and never reset a member', ()
     expect(await start(w, await signedStart(w))).toMatchObject({ status: 200, body: { state: 'active', commands: [] } });
     expect(balance(w)).toBe('0000006400019000');
   });
+
+  it('lets the card join again only when the issuer says the new order replaces the active membership', async () => {
+    const w = await member();
+    const orderId = (await w.provider.store.getMember(SERVICE_ID, w.cin))!.orderId;
+    const next = () => selectService(w).then((r) => r.body.request.nonce as string);
+    // Not yet active: even a replacing order is refused.
+    const earlyNonce = await next();
+    const early = await unchanged(w, () => http(w.providerUrl, '/notifications', notificationLike(w, { notificationId: 'early', orderId: 'early', nonce: earlyNonce, replacesOrderId: orderId })));
+    expect(early).toMatchObject({ status: 409, body: { error: { code: 'already_a_member' } } });
+    const s = await start(w, await signedStart(w));
+    await ack(w, { startId: s.body.startId, responses: send(w, s.body.commands) });
+    const wrongNonce = await next();
+    const wrong = await unchanged(w, () => http(w.providerUrl, '/notifications', notificationLike(w, { notificationId: 'wrong', orderId: 'wrong', nonce: wrongNonce, replacesOrderId: 'not-the-order' })));
+    expect(wrong).toMatchObject({ status: 409, body: { error: { code: 'already_a_member' } } });
+    const rejoin = await http(w.providerUrl, '/notifications', notificationLike(w, { notificationId: 'rejoin', orderId: 'rejoin', nonce: await next(), replacesOrderId: orderId }));
+    expect(rejoin.status).toBe(200);
+    expect(await w.provider.store.getMember(SERVICE_ID, w.cin)).toMatchObject({ orderId: 'rejoin', state: 'member' });
+  });
 });
 
 describe('S16 endpoints: any body that is not a valid call', () => {

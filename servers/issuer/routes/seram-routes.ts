@@ -249,6 +249,12 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
     const card = (await deps.store.getCard(order.cardId))!;
     const app = (await deps.store.getApplication(order.applicationId))!;
     const notificationId = newId(deps.random);
+    // An earlier confirmed order for this application whose contents the issuer no longer lists: the
+    // application was deleted from the card and this order installs it again.
+    const contents = await deps.store.listCardContents(card.id);
+    const replaced = (await deps.store.listOrders({ cardId: card.id, state: 'confirmed' }))
+      .filter((o) => o.applicationId === app.id && o.id !== order.id && !contents.some((c) => c.orderId === o.id))
+      .at(-1);
     const body = JSON.stringify({
       notificationId,
       event: 'application.installed',
@@ -264,6 +270,7 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       instanceAid: app.instanceAid,
       confirmationCounter: step.confirmation.counter,
       installedAt: new Date(now).toISOString(),
+      ...(replaced ? { replacesOrderId: replaced.id } : {}),
     });
     await deps.store.confirmInstall({
       orderId: order.id,

@@ -46,7 +46,7 @@ export function notificationRoutes(api: ApiRouter, deps: ProviderDeps): void {
           body: req.rawBody!.toString('utf8'),
           nonce,
           at: deps.clock(),
-          member: { serviceId: s.id, cardId, orderId: n.orderId, curve: n.curve, cardPublicKey: n.cardPublicKey.toUpperCase() },
+          member: { serviceId: s.id, cardId, orderId: n.orderId, curve: n.curve, cardPublicKey: n.cardPublicKey.toUpperCase(), ...(n.replacesOrderId ? { replacesOrderId: n.replacesOrderId } : {}) },
         });
       } catch (err) {
         if (!(err instanceof ProviderStoreError)) throw err;

@@ -102,6 +102,8 @@ export interface NewMember {
   orderId: string;
   curve: string;
   cardPublicKey: string;
+  /** The member's earlier order this one replaces (the issuer's word, under its HMAC): lets the card join again. */
+  replacesOrderId?: string;
 }
 
 export interface ProviderStore {
@@ -115,7 +117,9 @@ export interface ProviderStore {
    * stores the notification and the member and answers `recorded`; the same id and body again only
    * count it (`duplicate`). Refused with nothing written: the id with another body (CONFLICT), a
    * request nonce another notification consumed (NONCE_CONSUMED), a card that already is a member
-   * of the service (ALREADY_A_MEMBER: a member is never reset, so never credited twice).
+   * of the service (ALREADY_A_MEMBER: a member is never reset, so never credited twice) — unless its
+   * membership was started and acknowledged and the notification is for a new order (the application
+   * was deleted and installed again): then the card joins again, for a start of its own.
    */
   recordNotification(n: { id: string; body: string; nonce: string; at: number; member: NewMember }): Promise<'recorded' | 'duplicate'>;
   getNotification(id: string): Promise<NotificationRecord | undefined>;

@@ -129,9 +129,22 @@ export class SqliteProviderStore implements ProviderStore {
       }
       const consumed = this.db.get<{ id: string }>('SELECT id FROM notifications WHERE nonce = ?', [n.nonce]);
       if (consumed) throw new ProviderStoreError('NONCE_CONSUMED', `the application request was notified before (notification ${consumed.id})`);
-      const member = this.db.get('SELECT order_id FROM members WHERE service_id = ? AND card_id = ?', [n.member.serviceId, n.member.cardId]);
-      if (member) throw new ProviderStoreError('ALREADY_A_MEMBER', `the card is a member of ${n.member.serviceId} since order ${member.order_id as string}`);
+      const member = this.db.get('SELECT order_id, state FROM members WHERE service_id = ? AND card_id = ?', [n.member.serviceId, n.member.cardId]);
+      // The card joins again only when the issuer says this order replaces the member's order (it
+      // recorded that application deleted from the card, then installed it again: a fresh applet, a
+      // fresh start) and that membership was started and acknowledged. Any other second notification
+      // for the card is refused and changes nothing: a member is never reset, so never credited twice.
+      if (member && (member.state !== 'active' || n.member.replacesOrderId !== member.order_id)) {
+        throw new ProviderStoreError('ALREADY_A_MEMBER', `the card is a member of ${n.member.serviceId} since order ${member.order_id as string}`);
+      }
       this.db.run('INSERT INTO notifications (id, body, received_count, received_at, nonce) VALUES (?, ?, 1, ?, ?)', [n.id, n.body, n.at, n.nonce]);
+      if (member) {
+        this.db.run(
+          "UPDATE members SET order_id = ?, notification_id = ?, state = 'member', joined_at = ?, activated_at = NULL, card_curve = ?, card_public_key = ? WHERE service_id = ? AND card_id = ?",
+          [n.member.orderId, n.id, n.at, n.member.curve, n.member.cardPublicKey, n.member.serviceId, n.member.cardId],
+        );
+        return 'recorded';
+      }
       this.db.run("INSERT INTO members (service_id, card_id, order_id, notification_id, state, joined_at, card_curve, card_public_key) VALUES (?, ?, ?, ?, 'member', ?, ?, ?)", [
         n.member.serviceId,
         n.member.cardId,
