@@ -219,4 +219,19 @@ describe('logs', () => {
     w.issuer.deps.logger.info({ cardholder: { name: 'Ada Lovelace' }, name: 'Ada Lovelace' }, 'by mistake');
     expect(text).not.toContain('Ada Lovelace');
   });
+
+  it('are one line per request at info through a whole provisioning, with the handlers\' ids on it', async () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (d: Buffer) => (text += d.toString()));
+    const w = (world = await startWorld({ logStream: stream, logLevel: 'info' }));
+    const from = text.length;
+    await provision(w);
+    const lines = text.slice(from).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.length).toBeGreaterThanOrEqual(7);
+    expect(lines.filter((l) => l.msg !== 'request')).toEqual([]);
+    const install = lines.find((l) => l.path === '/install-requests')!;
+    expect(install).toMatchObject({ status: 201, outcome: 'authorised' });
+    expect(typeof install.orderId).toBe('string');
+  });
 });

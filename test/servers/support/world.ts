@@ -75,8 +75,9 @@ export interface WorldOptions {
   cardDapKey?: 'issuer' | 'foreign';
   cardSeed?: number;
   codeSize?: number;
-  /** Where the servers' logs go (level debug); default: nowhere. */
+  /** Where the servers' logs go (at `logLevel`, default debug); default: nowhere. */
   logStream?: NodeJS.WritableStream;
+  logLevel?: string;
   /** The servers' clock from the start, registration included (default: the wall clock at start). */
   now?: number;
 }
@@ -103,7 +104,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const now = () => clock.now;
   const random = seededRandom(`world-${o.cardSeed ?? 1}`);
   const keys = await testIssuerKeys();
-  const logger = o.logStream ? createLogger({ name: 'test', level: 'debug', destination: o.logStream }) : createLogger({ name: 'test', level: 'silent' });
+  const logger = o.logStream ? createLogger({ name: 'test', level: o.logLevel ?? 'debug', destination: o.logStream }) : createLogger({ name: 'test', level: 'silent' });
 
   const issuerStore = new SqliteIssuerStore(o.issuerDb ?? ':memory:', { secrets: TEST_DATA_KEYS });
   const outbox = new OutboxWorker({ store: issuerStore, logger, clock: now, random, baseDelayMs: 50, pollMs: 50 });
