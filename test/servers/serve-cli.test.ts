@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../protocol/bytes.ts';
@@ -93,6 +93,34 @@ describe('cardlab serve', () => {
       expect(await http(prov!, `/services/${service}/start/ack`, { body: { startId: start.body.startId, responses: answers } })).toMatchObject({ status: 200, body: { state: 'active' } });
     } finally {
       expect(await stop(second.child)).toBe(0);
+    }
+
+    // At rest: every directory 0700, every file holding keys or personal data 0600 (the CAPs and the
+    // demo's index are neither), and no key of the card in clear anywhere in the data directory.
+    const wrong: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        const rel = relative(dataDir, path);
+        const mode = statSync(path).mode & 0o777;
+        if (statSync(path).isDirectory()) {
+          if (rel !== 'caps' && mode !== 0o700) wrong.push(`${rel}/ ${mode.toString(8)}`);
+          walk(path);
+        } else if (!rel.startsWith('caps/') && rel !== 'demo.json' && mode !== 0o600) wrong.push(`${rel} ${mode.toString(8)}`);
+      }
+    };
+    walk(dataDir);
+    expect(wrong).toEqual([]);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    const keys = loadCard(cardPath!).keyset()!;
+    // The demo card holds its own ISD keys, derived by the issuer, not the well-known test keys.
+    expect(toHex(keys.enc)).not.toBe('404142434445464748494A4B4C4D4E4F');
+    for (const f of ['issuer/issuer.db', 'provider/provider.db', 'demo-card.json', 'secrets.json']) {
+      const bytes = readFileSync(join(dataDir, f));
+      for (const k of [keys.enc, keys.mac, keys.dek]) {
+        expect(bytes.includes(Buffer.from(k))).toBe(false);
+        expect(bytes.toString('latin1').toUpperCase().includes(toHex(k))).toBe(false);
+      }
     }
   });
 });
