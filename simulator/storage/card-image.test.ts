@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { DATA_KEY_FILE, SecretBox } from '../../protocol/secrets/index.ts';
 import { CARD_IMAGE_FORMAT, CARD_IMAGE_FORMAT_PLAIN, CardImageError, loadCardImage, saveCardImage } from './card-image.ts';
@@ -11,6 +11,7 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'cardlab-card-image-'));
 });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const K1 = '11'.repeat(32);
 const K2 = '22'.repeat(32);
