@@ -1,14 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../protocol/bytes.ts';
 import { openReaderBySpec } from './reader-spec.ts';
 import { ReaderError } from './reader.ts';
+import { tempDir } from '../test/support/temp-dir.ts';
 
 describe('opening a reader from its spec', () => {
   it('replay:FILE (relative to the given folder) answers what the trace recorded', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-spec-'));
+    const dir = tempDir('cardlab-spec-');
     writeFileSync(join(dir, 't.txt'), '@atr 3B 00\n>> 80 CA 00 42 00\n<< 42 01 AA 90 00\n');
     const reader = (await openReaderBySpec('replay:t.txt', dir))!;
     expect(toHex(await reader.powerOn())).toBe('3B00');

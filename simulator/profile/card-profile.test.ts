@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../../protocol/bytes.ts';
 import { resolveProfile, readProfileFile, ProfileError } from './card-profile.ts';
+import { tempDir } from '../../test/support/temp-dir.ts';
 
 describe('card profile', () => {
   it('applies the documented defaults (GP 2.3.1, ISD A000000151000000, KVN 30 with 404142…4F, i = 70, 64 KiB)', () => {
@@ -57,7 +57,7 @@ describe('card profile', () => {
   });
 
   it('reads a profile file and names file, line and column of a syntax error', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-profile-'));
+    const dir = tempDir('cardlab-profile-');
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify({ name: 'mine', iin: '112233' }));
     expect(readProfileFile(good).name).toBe('mine');

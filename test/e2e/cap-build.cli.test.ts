@@ -1,17 +1,17 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../../protocol/bytes.ts';
 import { readCap, loadFileDataBlock, loadFileDataBlockHash } from '../../protocol/cap/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cardlab.js');
 const cardlab = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('cardlab cap build', () => {
   it('writes a CAP that readCap reads back and prints the package AID, LFDB size and SHA-256 on one line', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cardlab-cap-')), 'app.cap');
+    const file = join(tempDir('cardlab-cap-'), 'app.cap');
     const run = cardlab(['cap', 'build', '--package-aid', 'A0000001515350', '--applet-aid', 'A000000151535041', '--applet-aid', 'a0 00 00 01 51 53 50 42', '--version', '2.1', '--code-size', '2048', '-o', file]);
     expect(run.status, run.stderr).toBe(0);
     const cap = readCap(readFileSync(file));
@@ -23,7 +23,7 @@ describe('cardlab cap build', () => {
   });
 
   it('refuses bad values with a message naming the option and writes nothing', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cardlab-cap-')), 'bad.cap');
+    const file = join(tempDir('cardlab-cap-'), 'bad.cap');
     const base = ['cap', 'build', '--package-aid', 'A0000001515350', '--applet-aid', 'A000000151535041', '--code-size', '10', '-o', file];
     const cases: Array<[string, string, RegExp]> = [
       ['--package-aid', 'A0000001', /option '--package-aid <hex>' argument 'A0000001' is invalid\. an AID has 5\.\.16 bytes, this has 4/],

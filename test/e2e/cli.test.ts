@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../support/temp-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cardlab.js');
 
@@ -12,7 +12,7 @@ function cardlab(args: string[], input?: string) {
 
 describe('cardlab command line', () => {
   it('card new writes a card image; card shell drives it and saves it, so the card outlives its process', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-cli-'));
+    const dir = tempDir('cardlab-cli-');
     const image = join(dir, 'card.json');
     const made = cardlab(['card', 'new', '--seed', '3', '-o', image]);
     expect(made.status, made.stderr).toBe(0);
@@ -30,7 +30,7 @@ describe('cardlab command line', () => {
   });
 
   it('card new --profile refuses a bad profile naming the file and the JSON path', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-cli-'));
+    const dir = tempDir('cardlab-cli-');
     const profile = join(dir, 'p.json');
     writeFileSync(profile, JSON.stringify({ isdAid: 'A0' }));
     const r = cardlab(['card', 'new', '--profile', profile, '-o', join(dir, 'c.json')]);
@@ -40,7 +40,7 @@ describe('cardlab command line', () => {
   });
 
   it('card new --profile names line and column of a JSON syntax error', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-cli-'));
+    const dir = tempDir('cardlab-cli-');
     const profile = join(dir, 'p.json');
     writeFileSync(profile, '{\n  "name": "x",\n  "iin": 12,,\n}\n');
     const r = cardlab(['card', 'new', '--profile', profile, '-o', join(dir, 'c.json')]);
@@ -49,7 +49,7 @@ describe('cardlab command line', () => {
   });
 
   it('card shell refuses a corrupt card image with its file name', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-cli-'));
+    const dir = tempDir('cardlab-cli-');
     const image = join(dir, 'card.json');
     writeFileSync(image, JSON.stringify({ format: 'cardlab-card-image/1', profile: {}, persistent: 'AAAA' }));
     const r = cardlab(['card', 'shell', '--card', image], '00A4040000\n');

@@ -1,16 +1,16 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runScenario } from '../../scenarios/run-scenario.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cardlab.js');
 
 describe('a scenario against running servers (servers: { issuer, provider })', () => {
   it('provisions the demo card of `cardlab serve` over real HTTP to another process', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-external-'));
+    const dir = tempDir('cardlab-external-');
     const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', join(dir, 'data'), '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const lines: Record<string, string> = {};

@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { runScenario } from '../../scenarios/run-scenario.ts';
 import { loadScenario, parseScenario } from '../../scenarios/load-scenario.ts';
 import { ScenarioError } from '../../scenarios/scenario-error.ts';
 import { toJunitXml } from '../../scenarios/reporters/junit-reporter.ts';
 import { toAnnotatedText } from '../../reader-bridge/index.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'scenarios');
 const SUITE = join(import.meta.dirname, '..', '..', 'scenarios', 'suite');
@@ -104,7 +104,7 @@ describe('scenario runner', () => {
 
 describe('cardlab run (CLI)', () => {
   it('runs a folder with 2 workers, writes JUnit listing every scenario, exits 1 on a failure', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cardlab-run-'));
+    const dir = tempDir('cardlab-run-');
     const junit = join(dir, 'junit.xml');
     const r = spawnSync(process.execPath, [BIN, 'run', FIXTURES, join(SUITE, 'card-locked.yaml'), '--workers', '2', '--junit', junit, '--trace-dir', join(dir, 'traces')], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(1);
