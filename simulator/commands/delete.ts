@@ -6,7 +6,8 @@ import type { CommandHandler, CardResponse, CommandContext } from '../dispatch.t
 import type { CardRuntime } from '../card-runtime.ts';
 import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
-import { applicationKeys, findApplication, findLoadFile, storedApplications } from '../content/content-records.ts';
+import { applicationKeys, findApplication, findLoadFile, storedApplications, storedLoadFiles } from '../content/content-records.ts';
+import { readLoadFileDataBlock } from '../../protocol/cap/index.ts';
 import { STORE_KEY } from '../storage-keys.ts';
 
 /**
@@ -27,6 +28,17 @@ function deletedAid(data: Uint8Array): Uint8Array {
   return parsed.aid;
 }
 
+/**
+ * The other loaded ELFs that import `aid`, read from their stored Load File Data Blocks (the Import component,
+ * checked at LOAD with 6438): while one lives, the ELF it imports cannot be deleted (GPCS 11.2.2.3, 9.5.2).
+ */
+function importersOf(card: CardRuntime, aid: Uint8Array): Uint8Array[] {
+  return storedLoadFiles(card.store)
+    .filter((elf) => !equalBytes(elf.aid, aid))
+    .filter((elf) => readLoadFileDataBlock(card.store.get(STORE_KEY.elfCode(elf.aid))!).imports.some((imp) => equalBytes(imp.aid, aid)))
+    .map((elf) => elf.aid);
+}
+
 function removeApplication(card: CardRuntime, aid: Uint8Array): void {
   for (const key of applicationKeys(card.store, aid)) card.store.remove(key);
 }
@@ -34,7 +46,8 @@ function removeApplication(card: CardRuntime, aid: Uint8Array): void {
 /**
  * DELETE (GPCS 11.2) of card content: an application instance (its record and all its applet data),
  * or an Executable Load File — refused (6985) while instances of it live, unless P2 = 80 "and related
- * objects" deletes them with it. Unknown AID: 6A88. The ISD and ROM packages cannot be deleted (6985).
+ * objects" deletes them with it. An ELF another loaded ELF imports is refused (6985) with either P2, and nothing
+ * changes (GPCS 11.2.2.3, 9.5.2). Unknown AID: 6A88. The ISD and ROM packages cannot be deleted (6985).
  * One transaction; the response is the delete confirmation.
  */
 export const deleteHandler: CommandHandler = {
@@ -57,6 +70,8 @@ export const deleteHandler: CommandHandler = {
       });
     }
     if (!findLoadFile(card.store, aid)) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `nothing registered under ${toHex(aid)}`);
+    const importers = importersOf(card, aid);
+    if (importers.length > 0) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `${toHex(aid)} is imported by ${importers.map((a) => toHex(a)).join(', ')}`);
     const instances = storedApplications(card.store).filter((a) => equalBytes(a.elfAid, aid));
     if (instances.length > 0 && !related) {
       throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `${instances.length} instance(s) of ${toHex(aid)} still exist; delete them first or use P2 = 80`);
