@@ -8,7 +8,7 @@ import { encodeApplication, findApplication } from '../content/content-records.t
  * SET STATUS (GPCS 11.10). P1 = 80 moves the card life cycle to P2 (07 INITIALIZED, 0F SECURED,
  * 7F CARD_LOCKED, FF TERMINATED; 0F from CARD_LOCKED unlocks): the card machine decides which
  * transitions are legal (6985 otherwise, including "to the current state"); an undefined state byte is
- * 6A80. The new state is persisted in one atomic write before the machine moves. P1 = 40 locks (P2 80)
+ * 6A80; a data field is ignored (GPCS 11.10.2.3). The new state is persisted in one atomic write before the machine moves. P1 = 40 locks (P2 80)
  * or unlocks (P2 00) an application: a locked application is not selectable. Unknown AID 6A88.
  * Needs an authenticated session.
  */
@@ -19,7 +19,7 @@ export const setStatusHandler: CommandHandler = {
     if ((apdu.cla & 0x80) === 0) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'SET STATUS is a GP command (CLA 8x)');
     if (!card.hasTag('scp.authenticated')) throw new CardStatusError(SW.SECURITY_STATUS_NOT_SATISFIED, 'SET STATUS needs an authenticated secure channel');
     if (apdu.p1 === 0x80) {
-      if (apdu.data.length !== 0) throw new CardStatusError(SW.WRONG_LENGTH, 'SET STATUS of the card takes no data');
+      // The data field (GPShell sends the ISD AID) is ignored when P1 = 80 (GPCS 11.10.2.3).
       const to = apdu.p2;
       if (cardLifeCycleName(to) === undefined) throw new CardStatusError(SW.INCORRECT_DATA, `${to.toString(16)} is not a card life cycle state`);
       if (!card.can({ type: 'lifecycle.set', to })) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `illegal card life cycle transition to ${cardLifeCycleName(to)}`);
