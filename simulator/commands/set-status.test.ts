@@ -39,4 +39,14 @@ describe('SET STATUS (GPCS 11.10)', () => {
     expect(toHex(send(setStatus(0x80, 0x7f, ISD)))).toBe('9000');
     expect(cardLifeCycle()).toBe('7F');
   });
+
+  it('locks an application with any P2 that has b8 set (83, as GPShell codes LOCKED) and unlocks with b8 clear (GPCS 11.10.2.2)', () => {
+    const { card, send, lifeCycle } = cardWithEcho();
+    expect(toHex(send(setStatus(0x40, 0x83, ECHO_APPLET_AID)))).toBe('9000');
+    expect(lifeCycle()).toBe('87');
+    expect(toHex(send(setStatus(0x40, 0x83, ECHO_APPLET_AID)))).toBe('6985'); // already LOCKED
+    expect(toHex(send(setStatus(0x40, 0x07, ECHO_APPLET_AID)))).toBe('9000');
+    expect(lifeCycle()).toBe('07');
+    expect(toHex(card.transmit(buildSelect(ECHO_APPLET_AID)))).toBe('9000');
+  });
 });

@@ -8,8 +8,9 @@ import { encodeApplication, findApplication } from '../content/content-records.t
  * SET STATUS (GPCS 11.10). P1 = 80 moves the card life cycle to P2 (07 INITIALIZED, 0F SECURED,
  * 7F CARD_LOCKED, FF TERMINATED; 0F from CARD_LOCKED unlocks): the card machine decides which
  * transitions are legal (6985 otherwise, including "to the current state"); an undefined state byte is
- * 6A80; a data field is ignored (GPCS 11.10.2.3). The new state is persisted in one atomic write before the machine moves. P1 = 40 locks (P2 80)
- * or unlocks (P2 00) an application: a locked application is not selectable. Unknown AID 6A88.
+ * 6A80; a data field is ignored (GPCS 11.10.2.3). The new state is persisted in one atomic write before the machine
+ * moves. P1 = 40 locks an application when P2 b8 is set and unlocks it when b8 is clear, the other bits ignored
+ * (GPCS 11.10.2.2): a locked application is not selectable. Unknown AID 6A88.
  * Needs an authenticated session.
  */
 export const setStatusHandler: CommandHandler = {
@@ -33,10 +34,11 @@ export const setStatusHandler: CommandHandler = {
       const app = findApplication(card.store, apdu.data);
       if (!app) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, 'no such application or Security Domain');
       if (apdu.p1 === 0x60) throw new CardStatusError(SW.INCORRECT_DATA, 'P1 = 60 addresses a Security Domain; this is an application');
-      // Only b8 matters for an application (GPCS 11.10.2): 80 locks, 00 unlocks; same state again is refused.
-      if (apdu.p2 !== 0x80 && apdu.p2 !== 0x00) throw new CardStatusError(SW.INCORRECT_DATA, 'P2 must be 80 (lock) or 00 (unlock)');
+      // Only b8 of P2 matters (GPCS 11.10.2.2, Table 11-84): set locks, clear unlocks back to the previous state; the other
+      // bits are ignored (GPShell codes LOCKED as 83). The same state again is refused.
+      const lock = (apdu.p2 & 0x80) !== 0;
       const locked = (app.lifeCycle & 0x80) !== 0;
-      if (locked === (apdu.p2 === 0x80)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `the application is already ${locked ? 'locked' : 'unlocked'}`);
+      if (locked === lock) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `the application is already ${locked ? 'locked' : 'unlocked'}`);
       if (!card.hasTag('may.manage')) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'the card life cycle does not allow changing applications');
       card.store.write(STORE_KEY.app(app.aid), encodeApplication({ ...app, lifeCycle: locked ? app.lifeCycle & 0x7f : app.lifeCycle | 0x80 }));
       return { data: new Uint8Array(0), sw: SW.SUCCESS };
