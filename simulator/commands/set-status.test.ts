@@ -49,4 +49,22 @@ describe('SET STATUS (GPCS 11.10)', () => {
     expect(lifeCycle()).toBe('07');
     expect(toHex(card.transmit(buildSelect(ECHO_APPLET_AID)))).toBe('9000');
   });
+
+  it('P1 60 with the ISD locks and unlocks the applications associated with it, the card life cycle unchanged (GPCS 11.10.2.1)', () => {
+    const { card, send, lifeCycle } = cardWithEcho();
+    const cardLifeCycle = () => toHex(send(buildGetStatus({ subset: 0x80 }))).match(/9F7001(..)/)![1];
+    expect(toHex(send(setStatus(0x60, 0x80, ISD)))).toBe('9000');
+    expect(lifeCycle()).toBe('87');
+    expect(cardLifeCycle()).toBe('0F');
+    expect(toHex(send(setStatus(0x60, 0x80, ISD)))).toBe('6985'); // every one already LOCKED
+    expect(toHex(send(setStatus(0x60, 0x00, ISD)))).toBe('9000');
+    expect(lifeCycle()).toBe('07');
+    expect(toHex(card.transmit(buildSelect(ECHO_APPLET_AID)))).toBe('9000');
+  });
+
+  it('P1 60 refuses an application, which is no Security Domain (6A80), and an unknown AID (6A88)', () => {
+    const { send } = cardWithEcho();
+    expect(toHex(send(setStatus(0x60, 0x80, ECHO_APPLET_AID)))).toBe('6A80');
+    expect(toHex(send(setStatus(0x60, 0x80, fromHex('D0D1D2D3D4D50101'))))).toBe('6A88');
+  });
 });
