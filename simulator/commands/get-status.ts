@@ -20,7 +20,11 @@ interface Criteria {
   tags: number[] | undefined;
 }
 
-/** Parses `4F <prefix> [5C <tag list>]` (GPCS Table 11-32); 6A80 for anything else. */
+/**
+ * Parses the search criteria: `4F <prefix>` (mandatory) and `5C <tag list>`. Other criteria (9F70, C5, …) are ignored, as
+ * GPCS 11.4.2.3 lets a card ignore the criteria it does not support; data that is not BER-TLV, lacks 4F or repeats 4F
+ * or 5C is 6A80.
+ */
 function parseCriteria(data: Uint8Array): Criteria {
   let list;
   try {
@@ -32,9 +36,11 @@ function parseCriteria(data: Uint8Array): Criteria {
   let aidPrefix: Uint8Array | undefined;
   let tags: number[] | undefined;
   for (const t of list) {
-    if (t.tag === 0x4f && aidPrefix === undefined) aidPrefix = t.value;
-    else if (t.tag === 0x5c && tags === undefined) tags = parseTagList(t.value);
-    else throw new CardStatusError(SW.INCORRECT_DATA, `unsupported search criterion ${t.tag.toString(16).toUpperCase()}`);
+    if ((t.tag === 0x4f && aidPrefix !== undefined) || (t.tag === 0x5c && tags !== undefined)) {
+      throw new CardStatusError(SW.INCORRECT_DATA, `search criterion ${t.tag.toString(16).toUpperCase()} given twice`);
+    }
+    if (t.tag === 0x4f) aidPrefix = t.value;
+    else if (t.tag === 0x5c) tags = parseTagList(t.value);
   }
   if (aidPrefix === undefined) throw new CardStatusError(SW.INCORRECT_DATA, 'search criteria must contain tag 4F');
   if (aidPrefix.length > 16) throw new CardStatusError(SW.INCORRECT_DATA, 'AID criterion longer than 16 bytes');
