@@ -33,6 +33,8 @@ export const TAG = {
   CURRENT_SECURITY_LEVEL: 0xd3,
   CERTIFICATE: 0x7f21,
   TAG_LIST: 0x5c,
+  /** GET DATA P1-P2 '2F00', retrieved with a tag list (5C) in the command data (GPCS 11.3.2.3). */
+  LIST_OF_APPLICATIONS: 0x2f00,
   DAP_BLOCK: 0xe2,
   LOAD_FILE_DATA_BLOCK_SIGNATURE: 0xc3,
   SYSTEM_PARAMETERS: 0xef,

@@ -1,5 +1,5 @@
 import { CardStatusError, SW, INS } from '../../protocol/apdu/index.ts';
-import { buildTlv, parseTlv } from '../../protocol/tlv/index.ts';
+import { buildTlv, parseTlv, TAG, TlvError } from '../../protocol/tlv/index.ts';
 import {
   buildCardData,
   buildKeyInformationTemplate,
@@ -106,16 +106,33 @@ function cardCapabilities(card: CardRuntime): Uint8Array {
 }
 
 /**
+ * Command data of GET DATA: only '2F00' (List of Applications) takes one, a tag list `5C <tags>` (GPCS 11.3.2.3;
+ * GPShell sends `5C 00`), which is 6A80 when it is not exactly one 5C TLV. Any other object takes none (6700).
+ */
+function requireTagList(tag: number, data: Uint8Array): void {
+  if (tag !== TAG.LIST_OF_APPLICATIONS) throw new CardStatusError(SW.WRONG_LENGTH, 'GET DATA takes no command data for these tags');
+  let list;
+  try {
+    list = parseTlv(data);
+  } catch (err) {
+    if (err instanceof TlvError) throw new CardStatusError(SW.INCORRECT_DATA, `the tag list is not BER-TLV: ${err.message}`);
+    throw err;
+  }
+  if (list.length !== 1 || list[0]!.tag !== TAG.TAG_LIST) throw new CardStatusError(SW.INCORRECT_DATA, 'the command data of 2F00 is one tag list (5C)');
+}
+
+/**
  * GET DATA (GPCS 11.3): P1-P2 is the tag. CLA 80 answers the whole TLV, CLA 00 only the value
- * (reference §3.1). Unknown tags answer 6A88. Allowed in every life cycle state, even TERMINATED.
+ * (reference §3.1). Unknown tags answer 6A88, '2F00' too, with or without its tag list. Allowed in every life cycle
+ * state, even TERMINATED.
  */
 export const getDataHandler: CommandHandler = {
   name: 'GET DATA',
   ins: INS.GET_DATA,
   readOnly: true,
   handle({ card, apdu }): CardResponse {
-    if (apdu.data.length !== 0) throw new CardStatusError(SW.WRONG_LENGTH, 'GET DATA takes no command data for these tags');
     const tag = (apdu.p1 << 8) | apdu.p2;
+    if (apdu.data.length !== 0) requireTagList(tag, apdu.data);
     const value = dataObjectValue(card, tag);
     if (value === undefined) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `no data object ${tag.toString(16).toUpperCase()}`);
     const isoForm = (apdu.cla & 0x80) === 0;
