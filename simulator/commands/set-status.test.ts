@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { concat, fromHex, toHex } from '../../protocol/bytes.ts';
+import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { buildCommandApdu, INS } from '../../protocol/apdu/index.ts';
 import { buildCap, buildLoadFile, loadFileDataBlock, readCap } from '../../protocol/cap/index.ts';
 import { buildGetStatus, buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../protocol/gp/commands/index.ts';
