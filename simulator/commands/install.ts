@@ -8,6 +8,7 @@ import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
 import { findApplication, findLoadFile, encodeApplication, nextSequence } from '../content/content-records.ts';
 import { STORE_KEY } from '../storage-keys.ts';
+import { PRIVILEGE, hasPrivilege, threeBytePrivileges } from '../content/privileges.ts';
 
 const NO_CONFIRMATION = new Uint8Array([0x00]);
 
@@ -51,8 +52,13 @@ function forInstall(card: CardRuntime, d: Extract<ReturnType<typeof parseInstall
   if (!elf.modules.some((m) => equalBytes(m, d.moduleAid))) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `load file has no module ${toHex(d.moduleAid)}`);
   if (isRegistered(card, d.instanceAid)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `AID ${toHex(d.instanceAid)} is already registered`);
   if (d.token.length !== 0) throw new CardStatusError(SW.INCORRECT_DATA, 'install tokens are for Delegated Management');
-  const privileges = d.privileges.length === 3 ? d.privileges : new Uint8Array([d.privileges[0] ?? 0, 0, 0]);
-  if (privileges[0]! & 0x80) throw new CardStatusError(SW.INCORRECT_DATA, 'installing Supplementary Security Domains is not supported');
+  const privileges = threeBytePrivileges(d.privileges);
+  if (hasPrivilege(privileges, PRIVILEGE.SECURITY_DOMAIN)) throw new CardStatusError(SW.INCORRECT_DATA, 'installing Supplementary Security Domains is not supported');
+  // GPCS 2.3.1 §11.5.2.3 (privileges of INSTALL [for install]) and §6.6.1.5: Card Reset makes its holder the
+  // implicitly selected application, so it may only be assigned by an INSTALL that also makes it selectable.
+  if (hasPrivilege(privileges, PRIVILEGE.CARD_RESET) && !d.makeSelectable) {
+    throw new CardStatusError(SW.INCORRECT_DATA, 'the Card Reset privilege needs INSTALL [for install and make selectable]');
+  }
   const model = card.appletModelFor(d.moduleAid);
   return card.store.transaction(() => {
     card.store.write(
