@@ -175,9 +175,9 @@ describe('card: key and capability information (reference §3.5, §3.6, §9.4)',
     expect(toHex(card.transmit(buildGetData(0xe0)))).toBe('E022C00401308810C00402308810C00403308810C0060171B120F001C0060173B041F0019000');
   });
 
-  it('answers Card Capability Information 67: SCP03 i and AES sizes, LFDB hashes, receipt and DAP suites', () => {
+  it('answers Card Capability Information 67: SCP03 i and AES sizes, Card Reset assignable to applications, LFDB hashes, receipt and DAP suites', () => {
     const card = createCard({ profile: { receipts: { type: 'aes', key: '000102030405060708090A0B0C0D0E0F' }, dap: { key: { type: 'aes', key: '000102030405060708090A0B0C0D0E0F0001020304050607' } } } });
     card.powerOn();
-    expect(toHex(card.transmit(buildGetData(0x67)))).toBe('6721A0098001038101708201018103000000820300000083020102860208008702100090 00'.replace(' ', ''));
+    expect(toHex(card.transmit(buildGetData(0x67)))).toBe('6721A0098001038101708201018103000000820304000083020102860208008702100090 00'.replace(' ', ''));
   });
 });

@@ -11,6 +11,7 @@ import {
 import type { CommandHandler, CardResponse } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
 import { STORE_KEY, KEYSET_PREFIX } from '../storage-keys.ts';
+import { APPLICATION_PRIVILEGES } from '../content/privileges.ts';
 
 /** The value (without tag and length) of each data object the ISD answers, or undefined when it has none. */
 function dataObjectValue(card: CardRuntime, tag: number): Uint8Array | undefined {
@@ -86,7 +87,8 @@ function suite(key: { type: 'aes'; length: number } | { type: 'ecdsa' } | { type
 
 /**
  * Card Capability Information, tag 67 (GPCS H.4, reference §3.6): SCP03 with its `i` and AES key sizes,
- * no privileges assignable to SSDs or applications beyond none, LFDB hashes SHA-1 and SHA-256, and the
+ * no privileges assignable to SSDs, Card Reset the only one assignable to applications (INSTALL refuses the
+ * others), LFDB hashes SHA-1 and SHA-256, and the
  * receipt and DAP signature suites the card uses.
  */
 function cardCapabilities(card: CardRuntime): Uint8Array {
@@ -95,7 +97,7 @@ function cardCapabilities(card: CardRuntime): Uint8Array {
   const parts = [
     buildTlv(0xa0, [buildTlv(0x80, Uint8Array.of(0x03)), buildTlv(0x81, Uint8Array.of(card.profile.scp03.i)), buildTlv(0x82, Uint8Array.of(aes))]),
     buildTlv(0x81, new Uint8Array(3)),
-    buildTlv(0x82, new Uint8Array(3)),
+    buildTlv(0x82, APPLICATION_PRIVILEGES),
     buildTlv(0x83, Uint8Array.of(0x01, 0x02)),
   ];
   const r = card.profile.receipts;

@@ -2,9 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { SW } from '../../protocol/apdu/index.ts';
 import { buildCap, readCap, loadFileDataBlock, buildLoadFile } from '../../protocol/cap/index.ts';
-import { buildInstallForLoad, buildLoadCommands, buildInstallForInstall } from '../../protocol/gp/commands/index.ts';
+import { buildInstallForLoad, buildLoadCommands, buildInstallForInstall, buildInstallForMakeSelectable } from '../../protocol/gp/commands/index.ts';
+import { parseTlv, findTlv } from '../../protocol/tlv/index.ts';
 import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, type Card } from '../index.ts';
-import { authenticate, swOf } from '../../test/support/card-host.ts';
+import { authenticate, swOf, dataOf } from '../../test/support/card-host.ts';
 
 /** A default card (no DAP) with the echo package loaded, in an SCP03 session at level 03. */
 function cardWithEchoPackage(): { card: Card; send: (c: Uint8Array) => Uint8Array } {
@@ -40,5 +41,37 @@ describe('INSTALL privileges', () => {
   it('still accepts INSTALL [for install] without privileges and without make selectable', () => {
     const { send } = cardWithEchoPackage();
     expect(installEcho(send, '00', false)).toBe(SW.SUCCESS);
+  });
+
+  it('refuses Card Lock and Final Application, which the Card Capability Information does not offer (6A80)', () => {
+    const { card, send } = cardWithEchoPackage();
+    const free = card.store.freeBytes();
+    expect(installEcho(send, '10')).toBe(SW.INCORRECT_DATA);
+    expect(installEcho(send, '100000')).toBe(SW.INCORRECT_DATA);
+    expect(installEcho(send, '000200')).toBe(SW.INCORRECT_DATA);
+    expect(card.store.freeBytes()).toBe(free);
+  });
+
+  it('refuses at INSTALL [for make selectable] a privilege the card does not offer (6A80)', () => {
+    const { send } = cardWithEchoPackage();
+    expect(installEcho(send, '00', false)).toBe(SW.SUCCESS);
+    expect(swOf(send(buildInstallForMakeSelectable({ instanceAid: ECHO_APPLET_AID, privileges: fromHex('10') })))).toBe(SW.INCORRECT_DATA);
+    expect(swOf(send(buildInstallForMakeSelectable({ instanceAid: ECHO_APPLET_AID, privileges: fromHex('000200') })))).toBe(SW.INCORRECT_DATA);
+  });
+
+  it('accepts exactly the privileges GET DATA 67 offers to applications (tag 82), bit by bit', () => {
+    const { card, send } = cardWithEchoPackage();
+    const cci = parseTlv(dataOf(send(fromHex('80CA006700'))), { recursive: true })[0]!.children ?? [];
+    const offered = findTlv(cci, 0x82)!.value;
+    expect(toHex(offered)).toBe('040000');
+    for (let byte = 0; byte < 3; byte++) {
+      for (let b = 0; b < 8; b++) {
+        const privileges = new Uint8Array(3);
+        privileges[byte] = 1 << b;
+        const instanceAid = Uint8Array.of(...ECHO_APPLET_AID, byte * 8 + b);
+        const sw = swOf(send(buildInstallForInstall({ loadFileAid: ECHO_PACKAGE_AID, moduleAid: ECHO_APPLET_AID, instanceAid, privileges })));
+        expect([toHex(privileges), sw]).toEqual([toHex(privileges), (offered[byte]! & (1 << b)) !== 0 ? SW.SUCCESS : SW.INCORRECT_DATA]);
+      }
+    }
   });
 });

@@ -8,7 +8,7 @@ import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
 import { findApplication, findLoadFile, encodeApplication, nextSequence } from '../content/content-records.ts';
 import { STORE_KEY } from '../storage-keys.ts';
-import { PRIVILEGE, hasPrivilege, threeBytePrivileges } from '../content/privileges.ts';
+import { PRIVILEGE, APPLICATION_PRIVILEGES, hasPrivilege, hasUnassignablePrivilege, threeBytePrivileges } from '../content/privileges.ts';
 
 const NO_CONFIRMATION = new Uint8Array([0x00]);
 
@@ -46,6 +46,16 @@ function forLoad(card: CardRuntime, d: Extract<ReturnType<typeof parseInstallDat
   return { data: NO_CONFIRMATION, sw: SW.SUCCESS };
 }
 
+/**
+ * GPCS 2.3.1 §11.1.2 and Annex H.4: a privilege the card's Card Capability Information (GET DATA 67, tag 82)
+ * does not offer to applications cannot be assigned; the INSTALL is refused as incorrect data (6A80).
+ */
+function requireAssignable(privileges: Uint8Array): void {
+  if (hasUnassignablePrivilege(privileges)) {
+    throw new CardStatusError(SW.INCORRECT_DATA, `privileges ${toHex(privileges)} go beyond those the card offers to applications (${toHex(APPLICATION_PRIVILEGES)})`);
+  }
+}
+
 function forInstall(card: CardRuntime, d: Extract<ReturnType<typeof parseInstallData>, { role: 'install' }>): CardResponse {
   const elf = findLoadFile(card.store, d.loadFileAid);
   if (!elf) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `no Executable Load File ${toHex(d.loadFileAid)}`);
@@ -54,6 +64,7 @@ function forInstall(card: CardRuntime, d: Extract<ReturnType<typeof parseInstall
   if (d.token.length !== 0) throw new CardStatusError(SW.INCORRECT_DATA, 'install tokens are for Delegated Management');
   const privileges = threeBytePrivileges(d.privileges);
   if (hasPrivilege(privileges, PRIVILEGE.SECURITY_DOMAIN)) throw new CardStatusError(SW.INCORRECT_DATA, 'installing Supplementary Security Domains is not supported');
+  requireAssignable(privileges);
   // GPCS 2.3.1 §11.5.2.3 (privileges of INSTALL [for install]) and §6.6.1.5: Card Reset makes its holder the
   // implicitly selected application, so it may only be assigned by an INSTALL that also makes it selectable.
   if (hasPrivilege(privileges, PRIVILEGE.CARD_RESET) && !d.makeSelectable) {
@@ -82,6 +93,7 @@ function forInstall(card: CardRuntime, d: Extract<ReturnType<typeof parseInstall
 }
 
 function forMakeSelectable(card: CardRuntime, d: Extract<ReturnType<typeof parseInstallData>, { role: 'make-selectable' }>): CardResponse {
+  requireAssignable(threeBytePrivileges(d.privileges));
   const app = findApplication(card.store, d.instanceAid);
   if (!app) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `no application ${toHex(d.instanceAid)}`);
   if (app.lifeCycle !== APP_INSTALLED) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'the application is not in the INSTALLED state');

@@ -20,3 +20,15 @@ export function threeBytePrivileges(field: Uint8Array): Uint8Array {
 export function hasPrivilege(privileges: Uint8Array, p: Privilege): boolean {
   return ((privileges[p.byte] ?? 0) & p.bit) !== 0;
 }
+
+/**
+ * The privileges this card can assign to an application, as its Card Capability Information says (GET DATA 67,
+ * tag 82, GPCS 2.3.1 Annex H.4): Card Reset only — no Supplementary Security Domains, and none of the other
+ * privileges (Card Lock, Card Terminate, CVM Management, Final Application, …) has a behaviour here.
+ */
+export const APPLICATION_PRIVILEGES: Uint8Array = Uint8Array.of(PRIVILEGE.CARD_RESET.bit, 0x00, 0x00);
+
+/** Does this three-byte privileges value ask for a privilege the card does not offer to applications? */
+export function hasUnassignablePrivilege(privileges: Uint8Array): boolean {
+  return privileges.some((b, i) => (b & ~(APPLICATION_PRIVILEGES[i] ?? 0)) !== 0);
+}
