@@ -4,7 +4,7 @@ import { cardSetup } from './card-setup.ts';
  * The card's behaviour as states (XState v5). Three regions run in parallel while the card is powered:
  * - `lifeCycle`: the GP card life cycle (GPCS 5.1), restored from persistent memory at every power-up;
  * - `channel`: the SCP03 secure channel session of the basic logical channel (AMD-D 5.5/5.6);
- * - `selection`: which application is selected (the ISD after ATR).
+ * - `selection`: which application is selected (after ATR the ISD, or the application holding Card Reset).
  * Tags answer "may this command run": `may.select`, `may.manage`, `may.authenticate`, `only.get-data`,
  * `scp.authenticated`, … The APDU hot path reads tags from the current snapshot and sends no event
  * for read-only commands.

@@ -190,13 +190,14 @@ export class Card implements CardRuntime {
   // ---- power ----
   /**
    * Cold power-up: the persistent memory recovers (an interrupted transaction is rolled back), the life
-   * cycle is restored from it, the ISD is selected. Returns the ATR.
+   * cycle is restored from it, the ISD (or the application holding Card Reset) is selected. Returns the ATR.
    */
   powerOn(): Uint8Array {
     if (this.powered) this.powerOff();
     this.lastRecovery = this.store.powerUp();
     this.resetVolatile();
     this.send({ type: 'power.on', lifeCycle: this.store.get(STORE_KEY.LIFE_CYCLE)?.[0] ?? this.profile.lifeCycle });
+    this.selectImplicitly();
     return this.profile.atr;
   }
 
@@ -211,7 +212,21 @@ export class Card implements CardRuntime {
     if (!this.powered) return this.powerOn();
     this.resetVolatile();
     this.send({ type: 'power.reset' });
+    this.selectImplicitly();
     return this.profile.atr;
+  }
+
+  /**
+   * After the ATR the basic channel's implicitly selected application is the one holding Card Reset, if it is
+   * selectable and the card life cycle lets applications be selected (not CARD_LOCKED or TERMINATED); otherwise
+   * the ISD (GPCS 2.3.1 §6.6.1.5, §11.9.2).
+   */
+  private selectImplicitly(): void {
+    if (!this.snapshot.hasTag('may.select')) return;
+    const app = this.registry.implicitlySelectedApplication();
+    if (!app) return;
+    this.send({ type: 'select.application' });
+    this.selectedAid = app.aid;
   }
 
   private resetVolatile(): void {

@@ -1,9 +1,10 @@
 import { equalBytes } from '../protocol/bytes.ts';
 import type { RegistryEntry } from '../protocol/gp/data/index.ts';
-import { ELF_LOADED } from '../protocol/gp/data/index.ts';
+import { ELF_LOADED, APP_SELECTABLE } from '../protocol/gp/data/index.ts';
 import type { PersistentStore } from './storage/index.ts';
 import type { CardProfile } from './profile/card-profile.ts';
 import { STORE_KEY } from './storage-keys.ts';
+import { PRIVILEGE, hasPrivilege, withoutPrivilege } from './content/privileges.ts';
 import { storedApplications, storedLoadFiles, type ApplicationRecord } from './content/content-records.ts';
 
 /**
@@ -18,13 +19,26 @@ export class Registry {
     private readonly store: PersistentStore,
   ) {}
 
-  /** The ISD entry: life cycle = card life cycle, privileges from personalisation. */
+  /**
+   * The ISD entry: life cycle = card life cycle, privileges from personalisation — without Card Reset while an
+   * application holds it (GPCS 2.3.1 §6.6.1.5: one holder per interface; the ISD has it when no application does).
+   */
   isd(): RegistryEntry {
+    const personalised = this.store.get(STORE_KEY.ISD_PRIVILEGES) ?? this.profile.isdPrivileges;
+    const held = this.applicationRecords().some((a) => hasPrivilege(a.privileges, PRIVILEGE.CARD_RESET));
     return {
       aid: this.profile.isdAid,
       lifeCycle: this.store.get(STORE_KEY.LIFE_CYCLE)?.[0] ?? this.profile.lifeCycle,
-      privileges: this.store.get(STORE_KEY.ISD_PRIVILEGES) ?? this.profile.isdPrivileges,
+      privileges: held ? withoutPrivilege(personalised, PRIVILEGE.CARD_RESET) : personalised,
     };
+  }
+
+  /**
+   * The application implicitly selected on the basic channel after a reset (GPCS 2.3.1 §6.6.1.5, §11.9.2): the one
+   * holding Card Reset, when it is SELECTABLE and not locked; undefined means the ISD.
+   */
+  implicitlySelectedApplication(): ApplicationRecord | undefined {
+    return this.applicationRecords().find((a) => hasPrivilege(a.privileges, PRIVILEGE.CARD_RESET) && (a.lifeCycle & 0x87) === APP_SELECTABLE);
   }
 
   /** Executable Load Files: ROM ones first (associated with the ISD), then loaded ones in load order. */

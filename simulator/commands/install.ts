@@ -8,7 +8,7 @@ import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
 import { findApplication, findLoadFile, encodeApplication, nextSequence } from '../content/content-records.ts';
 import { STORE_KEY } from '../storage-keys.ts';
-import { PRIVILEGE, APPLICATION_PRIVILEGES, hasPrivilege, hasUnassignablePrivilege, threeBytePrivileges } from '../content/privileges.ts';
+import { PRIVILEGE, APPLICATION_PRIVILEGES, hasPrivilege, hasUnassignablePrivilege, threeBytePrivileges, withoutPrivilege } from '../content/privileges.ts';
 
 const NO_CONFIRMATION = new Uint8Array([0x00]);
 
@@ -56,6 +56,17 @@ function requireAssignable(privileges: Uint8Array): void {
   }
 }
 
+/**
+ * GPCS 2.3.1 §6.6.1.5: one application holds Card Reset on an interface; granting it to `holder` takes it from
+ * any other application (and from the ISD, whose registry entry shows it only while no application holds it).
+ */
+function takeCardReset(card: CardRuntime, holder: Uint8Array): void {
+  for (const app of card.registry.applicationRecords()) {
+    if (equalBytes(app.aid, holder) || !hasPrivilege(app.privileges, PRIVILEGE.CARD_RESET)) continue;
+    card.store.write(STORE_KEY.app(app.aid), encodeApplication({ ...app, privileges: withoutPrivilege(app.privileges, PRIVILEGE.CARD_RESET) }));
+  }
+}
+
 function forInstall(card: CardRuntime, d: Extract<ReturnType<typeof parseInstallData>, { role: 'install' }>): CardResponse {
   const elf = findLoadFile(card.store, d.loadFileAid);
   if (!elf) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `no Executable Load File ${toHex(d.loadFileAid)}`);
@@ -85,6 +96,7 @@ function forInstall(card: CardRuntime, d: Extract<ReturnType<typeof parseInstall
         sequence: nextSequence(card.store),
       }),
     );
+    if (hasPrivilege(privileges, PRIVILEGE.CARD_RESET)) takeCardReset(card, d.instanceAid);
     // The applet's install(): its initial persistent state, charged and journalled like the rest.
     model?.install(card.appletContext(d.instanceAid), d.applicationParameters);
     const confirmation = issueConfirmation(card, RECEIPT_CONTEXT.install(d.loadFileAid, d.instanceAid));
@@ -93,12 +105,16 @@ function forInstall(card: CardRuntime, d: Extract<ReturnType<typeof parseInstall
 }
 
 function forMakeSelectable(card: CardRuntime, d: Extract<ReturnType<typeof parseInstallData>, { role: 'make-selectable' }>): CardResponse {
-  requireAssignable(threeBytePrivileges(d.privileges));
+  const granted = threeBytePrivileges(d.privileges);
+  requireAssignable(granted);
   const app = findApplication(card.store, d.instanceAid);
   if (!app) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `no application ${toHex(d.instanceAid)}`);
   if (app.lifeCycle !== APP_INSTALLED) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'the application is not in the INSTALLED state');
   return card.store.transaction(() => {
-    card.store.write(STORE_KEY.app(d.instanceAid), encodeApplication({ ...app, lifeCycle: APP_SELECTABLE }));
+    // GPCS 2.3.1 §11.5.2.3: the privileges of [for make selectable] are added to the application's (Card Reset only).
+    const privileges = Uint8Array.from(app.privileges, (b, i) => b | (granted[i] ?? 0));
+    card.store.write(STORE_KEY.app(d.instanceAid), encodeApplication({ ...app, lifeCycle: APP_SELECTABLE, privileges }));
+    if (hasPrivilege(granted, PRIVILEGE.CARD_RESET)) takeCardReset(card, d.instanceAid);
     return { data: issueConfirmation(card, RECEIPT_CONTEXT.install(app.elfAid, app.aid)), sw: SW.SUCCESS };
   });
 }

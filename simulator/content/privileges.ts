@@ -32,3 +32,10 @@ export const APPLICATION_PRIVILEGES: Uint8Array = Uint8Array.of(PRIVILEGE.CARD_R
 export function hasUnassignablePrivilege(privileges: Uint8Array): boolean {
   return privileges.some((b, i) => (b & ~(APPLICATION_PRIVILEGES[i] ?? 0)) !== 0);
 }
+
+/** The privileges without one of them. */
+export function withoutPrivilege(privileges: Uint8Array, p: Privilege): Uint8Array {
+  const out = Uint8Array.from(privileges);
+  out[p.byte] = (out[p.byte] ?? 0) & ~p.bit;
+  return out;
+}
