@@ -1,35 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { SW } from '../protocol/apdu/index.ts';
-import { buildCap, readCap, loadFileDataBlock, buildLoadFile } from '../protocol/cap/index.ts';
-import {
-  buildInstallForLoad,
-  buildLoadCommands,
-  buildInstallForInstall,
-  buildInstallForMakeSelectable,
-  buildSelect,
-  buildDelete,
-  buildSetApplicationStatus,
-  buildSetCardStatus,
-} from '../protocol/gp/commands/index.ts';
-import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, type Card } from './index.ts';
-import { authenticate, swOf } from '../test/support/card-host.ts';
+import { buildInstallForInstall, buildInstallForMakeSelectable, buildSelect, buildDelete, buildSetApplicationStatus, buildSetCardStatus } from '../protocol/gp/commands/index.ts';
+import { ECHO_APPLET_AID, ECHO_PACKAGE_AID, type Card } from './index.ts';
+import { authenticate, cardWithEchoPackage, swOf } from '../test/support/card-host.ts';
 
 const ISD = fromHex('A000000151000000');
 const SECOND = fromHex('F0434152444502');
 /** A command the echo applet answers with its data and the ISD refuses (INS 10 is no ISD command: 6D00). */
 const ECHO = fromHex('8010000003AABBCC00');
-
-/** A default card with the echo package loaded; `send` goes through an SCP03 session at level 03. */
-function cardWithEchoPackage(): { card: Card; send: (c: Uint8Array) => Uint8Array } {
-  const card = createCard({ seed: 8 });
-  card.powerOn();
-  const { send } = authenticate(card, 0x03);
-  const lfdb = loadFileDataBlock(readCap(buildCap({ packageAid: ECHO_PACKAGE_AID, appletAids: [ECHO_APPLET_AID], codeSize: 100 })));
-  expect(swOf(send(buildInstallForLoad({ loadFileAid: ECHO_PACKAGE_AID })))).toBe(SW.SUCCESS);
-  for (const c of buildLoadCommands(buildLoadFile(lfdb), 239)) expect(swOf(send(c))).toBe(SW.SUCCESS);
-  return { card, send };
-}
 
 function install(send: (c: Uint8Array) => Uint8Array, instanceAid: Uint8Array, privileges: string, makeSelectable = true): number {
   return swOf(send(buildInstallForInstall({ loadFileAid: ECHO_PACKAGE_AID, moduleAid: ECHO_APPLET_AID, instanceAid, privileges: fromHex(privileges), makeSelectable })));
@@ -42,7 +21,7 @@ function privilegesOf(card: Card, aid: Uint8Array): string {
 
 describe('implicit selection: the Card Reset privilege (GPCS 6.6.1.5, 11.9.2)', () => {
   it('after a warm reset the application installed with Card Reset is selected, not the ISD', () => {
-    const { card, send } = cardWithEchoPackage();
+    const { card, send } = cardWithEchoPackage(8);
     expect(install(send, ECHO_APPLET_AID, '04')).toBe(SW.SUCCESS);
     card.reset();
     expect(toHex(card.selectedAid)).toBe(toHex(ECHO_APPLET_AID));
@@ -55,7 +34,7 @@ describe('implicit selection: the Card Reset privilege (GPCS 6.6.1.5, 11.9.2)', 
   });
 
   it('after a cold power-up too, and the ISD no longer holds Card Reset', () => {
-    const { card, send } = cardWithEchoPackage();
+    const { card, send } = cardWithEchoPackage(8);
     expect(privilegesOf(card, ISD)).toBe('9EFE80');
     expect(install(send, ECHO_APPLET_AID, '040000')).toBe(SW.SUCCESS);
     expect(privilegesOf(card, ISD)).toBe('9AFE80');
@@ -65,7 +44,7 @@ describe('implicit selection: the Card Reset privilege (GPCS 6.6.1.5, 11.9.2)', 
   });
 
   it('Card Reset granted at INSTALL [for make selectable] is recorded and takes effect at the next reset', () => {
-    const { card, send } = cardWithEchoPackage();
+    const { card, send } = cardWithEchoPackage(8);
     expect(install(send, ECHO_APPLET_AID, '00', false)).toBe(SW.SUCCESS);
     expect(swOf(send(buildInstallForMakeSelectable({ instanceAid: ECHO_APPLET_AID, privileges: fromHex('04') })))).toBe(SW.SUCCESS);
     expect(privilegesOf(card, ECHO_APPLET_AID)).toBe('040000');
@@ -75,7 +54,7 @@ describe('implicit selection: the Card Reset privilege (GPCS 6.6.1.5, 11.9.2)', 
   });
 
   it('a second application granted Card Reset takes it from the first', () => {
-    const { card, send } = cardWithEchoPackage();
+    const { card, send } = cardWithEchoPackage(8);
     expect(install(send, ECHO_APPLET_AID, '04')).toBe(SW.SUCCESS);
     expect(install(send, SECOND, '04')).toBe(SW.SUCCESS);
     expect(privilegesOf(card, ECHO_APPLET_AID)).toBe('000000');
@@ -85,7 +64,7 @@ describe('implicit selection: the Card Reset privilege (GPCS 6.6.1.5, 11.9.2)', 
   });
 
   it('the ISD is selected after a reset when the holder is locked, deleted, or the card is locked', () => {
-    const { card, send } = cardWithEchoPackage();
+    const { card, send } = cardWithEchoPackage(8);
     expect(install(send, ECHO_APPLET_AID, '04')).toBe(SW.SUCCESS);
     expect(swOf(send(buildSetApplicationStatus(ECHO_APPLET_AID, true)))).toBe(SW.SUCCESS);
     card.reset();

@@ -2,7 +2,10 @@ import { expect } from 'vitest';
 import { toHex } from '../../protocol/bytes.ts';
 import { seededRandom } from '../../protocol/crypto/index.ts';
 import { Scp03HostSession } from '../../protocol/gp/scp03/index.ts';
-import type { Card } from '../../simulator/index.ts';
+import { buildCap, buildLoadFile, loadFileDataBlock, readCap } from '../../protocol/cap/index.ts';
+import { buildInstallForLoad, buildLoadCommands } from '../../protocol/gp/commands/index.ts';
+import { SW } from '../../protocol/apdu/index.ts';
+import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, type Card } from '../../simulator/index.ts';
 
 /** The status word of an R-APDU. */
 export function swOf(r: Uint8Array): number {
@@ -23,4 +26,15 @@ export function authenticate(card: Card, level = 0x03, seed = 'host'): { host: S
   host.processInitializeUpdateResponse(dataOf(r));
   expect(toHex(card.transmit(host.externalAuthenticateCommand(level)))).toBe('9000');
   return { host, send: (plain) => host.unwrap(card.transmit(host.wrap(plain))) };
+}
+
+/** A default card (no DAP) with the echo package loaded; `send` goes through an SCP03 session at level 03. */
+export function cardWithEchoPackage(seed: number): { card: Card; send: (c: Uint8Array) => Uint8Array } {
+  const card = createCard({ seed });
+  card.powerOn();
+  const { send } = authenticate(card, 0x03);
+  const lfdb = loadFileDataBlock(readCap(buildCap({ packageAid: ECHO_PACKAGE_AID, appletAids: [ECHO_APPLET_AID], codeSize: 100 })));
+  expect(swOf(send(buildInstallForLoad({ loadFileAid: ECHO_PACKAGE_AID })))).toBe(SW.SUCCESS);
+  for (const c of buildLoadCommands(buildLoadFile(lfdb), 239)) expect(swOf(send(c))).toBe(SW.SUCCESS);
+  return { card, send };
 }
