@@ -112,6 +112,8 @@ describe('cardlab serve', () => {
     walk(dataDir);
     expect(wrong).toEqual([]);
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    // The admin token and the provider secret are sealed, not written as fields.
+    expect(Object.keys(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')))).toEqual(['sealed']);
     const keys = loadCard(cardPath!).keyset()!;
     // The demo card holds its own ISD keys, derived by the issuer, not the well-known test keys.
     expect(toHex(keys.enc)).not.toBe('404142434445464748494A4B4C4D4E4F');

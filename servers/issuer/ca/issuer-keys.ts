@@ -4,7 +4,9 @@ import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { generateEcKeyPair, isValidEcPublicKey, type EcCurve, type RandomSource } from '../../../protocol/crypto/index.ts';
 import type { DapPrivateKey } from '../../../protocol/gp/dap.ts';
 import { createIssuerCa, type IssuerCa } from '../../../protocol/pki/index.ts';
-import { ensurePrivateDir, writePrivateFileAtomic, type SecretBox } from '../../../protocol/secrets/index.ts';
+import { ensurePrivateDir, SecretBox, writePrivateFileAtomic } from '../../../protocol/secrets/index.ts';
+
+const fromBase64 = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
 
 /** The issuer's keys: its CA (certifies card keys at personalisation) and its DAP key (signs Load File Data Block Hashes). */
 export interface IssuerKeys {
@@ -41,19 +43,14 @@ function writeKeyFile(path: string, box: SecretBox, curve: EcCurve, privateKey: 
 function readKeyFile(path: string, box: SecretBox): { curve: EcCurve; privateKey: Uint8Array; publicKey: Uint8Array } {
   const k = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
   const at = `issuer-keys/${path.split('/').pop()}`;
-  const privateKey = k.sealedPrivateKey !== undefined ? box.open(new Uint8Array(Buffer.from(k.sealedPrivateKey, 'base64')), at) : fromHex(k.privateKey ?? '');
+  const privateKey = k.sealedPrivateKey !== undefined ? box.open(fromBase64(k.sealedPrivateKey), at) : fromHex(k.privateKey ?? '');
   if ((k.curve !== 'P-256' && k.curve !== 'brainpoolP256r1') || !isValidEcPublicKey(k.curve, fromHex(k.publicKey)) || privateKey.length !== 32) {
     throw new Error(`${path} is not a cardlab EC key file`);
   }
   const key = { curve: k.curve, privateKey, publicKey: fromHex(k.publicKey) };
-  if (k.sealedPrivateKey === undefined || box.currentKeyId !== sealedKeyId(k.sealedPrivateKey)) writeKeyFile(path, box, key.curve, key.privateKey, key.publicKey);
+  if (k.sealedPrivateKey === undefined || box.currentKeyId !== SecretBox.keyIdOf(fromBase64(k.sealedPrivateKey))) writeKeyFile(path, box, key.curve, key.privateKey, key.publicKey);
   return key;
 }
-
-const sealedKeyId = (b64: string) => {
-  const bytes = Buffer.from(b64, 'base64');
-  return bytes.subarray(5, 5 + bytes[4]!).toString('ascii');
-};
 
 /**
  * The issuer's keys from `dir` (`issuer-ca.der`, `issuer-ca-key.json`, `dap-key.json`,
@@ -90,8 +87,8 @@ export async function loadOrCreateIssuerKeys(dir: string, random: RandomSource, 
   let cardMasterKey: Uint8Array;
   if (existsSync(masterPath)) {
     const k = JSON.parse(readFileSync(masterPath, 'utf8')) as { sealedKey: string };
-    cardMasterKey = box.open(new Uint8Array(Buffer.from(k.sealedKey, 'base64')), 'issuer-keys/card-master-key');
-    if (sealedKeyId(k.sealedKey) !== box.currentKeyId) writeMasterKey(masterPath, box, cardMasterKey);
+    cardMasterKey = box.open(fromBase64(k.sealedKey), 'issuer-keys/card-master-key');
+    if (SecretBox.keyIdOf(fromBase64(k.sealedKey)) !== box.currentKeyId) writeMasterKey(masterPath, box, cardMasterKey);
   } else {
     cardMasterKey = random.bytes(32);
     writeMasterKey(masterPath, box, cardMasterKey);

@@ -49,14 +49,8 @@ export interface NotificationRecord {
   nonce: string | null;
 }
 
-/** A start request the provider issued for the card to sign (S16). */
-export interface StartRequestRecord {
-  nonce: string;
-  serviceId: string;
-  cardId: string;
-  request: Uint8Array;
-  expiresAt: number;
-  createdAt: number;
+/** A start request the provider issued for the card to sign (S16): its fields as a selection's, and when it was used. */
+export interface StartRequestRecord extends SelectionRecord {
   usedAt: number | null;
 }
 
