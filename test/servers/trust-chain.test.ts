@@ -248,6 +248,21 @@ describe('orders expire', () => {
     expect(session.exchanges.some((e) => e.capdu.startsWith('80E6') || e.capdu.startsWith('84E6'))).toBe(false);
     expect((await w.issuer.store.getOrder(install.body.orderId))?.failureCode).toBe('order_expired');
   });
+
+  it('tells the terminal the order ended when it ended while the card worked, and records no confirmation', async () => {
+    w = await startWorld();
+    await collate(w);
+    const { install } = await authorisedOrder(w);
+    const session = await remoteManagement(w, install.body, (capdu, rapdu) => {
+      // The last command of the script (GET DATA FF21, wrapped): meanwhile the order expires elsewhere.
+      if (capdu[1] === 0xca) void w!.issuer.store.failOrder(install.body.orderId, 'order_expired', 'expired during the session', w!.clock.now);
+      return rapdu;
+    });
+    expect(session.notifications).toEqual([`install/${install.body.orderId}/failed/order_expired`]);
+    expect((await w.issuer.store.getOrder(install.body.orderId))?.state).toBe('failed');
+    expect(await w.issuer.store.listCardContents(w.cardId)).toEqual([]);
+    expect(w.issuer.store.db.all('SELECT * FROM outbox')).toEqual([]);
+  });
 });
 
 describe('the order status is for the terminal that made the order', () => {

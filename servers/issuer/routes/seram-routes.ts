@@ -139,7 +139,6 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       if (session.phase !== 'closed' && session.expiresAt <= Math.floor(now / 1000)) {
         sessions.delete(sessionId);
         await refuseExpired((await deps.store.getOrder(session.orderId))!);
-        throw conflict('order_expired', `the order expired at ${new Date(session.expiresAt * 1000).toISOString()}; ask for a new one`);
       }
       const turn = session.queue.then(() => {
         if (session.phase === 'closed') throw conflict('session_closed', 'the Remote Agent sent its stopCommand on this session');
@@ -173,8 +172,8 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
    */
   async function refuseExpired(order: InstallOrderRecord): Promise<void> {
     const now = deps.clock();
-    if (FINAL.has(order.state) || order.expiresAt > Math.floor(now / 1000)) return;
-    await deps.store.expireOrders(Math.floor(now / 1000), now);
+    if (order.expiresAt > Math.floor(now / 1000)) return;
+    if (!FINAL.has(order.state)) await deps.store.expireOrders(Math.floor(now / 1000), now);
     throw conflict('order_expired', `the order expired at ${new Date(order.expiresAt * 1000).toISOString()}; ask for a new one`);
   }
 
@@ -221,12 +220,12 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
         deps.logger.debug({ orderId: order.id, counter: step.confirmation.counter }, 'install confirmed');
         await notifyProvider();
       } catch (err) {
-        // The order left `authorised` meanwhile (it expired): it stays as it is, and the card's
-        // install is cleaned up by the next order's DELETE of leftovers.
+        // The order left `authorised` while the card worked (it expired): it stays as it ended, the
+        // terminal is told so, and the card's install is removed by the next order's DELETE of leftovers.
         if (!(err instanceof StoreError) || err.code !== 'STATE_CONFLICT') throw err;
-        const now2 = (await deps.store.getOrder(order.id))!;
-        outcome = `failed/${now2.failureCode ?? 'state_conflict'}`;
-        deps.logger.warn({ orderId: order.id, state: now2.state }, 'install confirmed by the card after the order ended');
+        const ended = (await deps.store.getOrder(order.id))!;
+        outcome = `failed/${ended.failureCode ?? 'state_conflict'}`;
+        deps.logger.warn({ orderId: order.id, state: ended.state }, 'install confirmed by the card after the order ended');
       }
     } else {
       if (!FINAL.has(order.state)) {
