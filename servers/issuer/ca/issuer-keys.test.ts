@@ -10,7 +10,7 @@ import { loadOrCreateIssuerKeys } from './issuer-keys.ts';
 const box = (b: number, id: string) => ({ id, key: new Uint8Array(32).fill(b) });
 let dir: string | undefined;
 afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(join(dir, '..'), { recursive: true, force: true });
   dir = undefined;
 });
 
