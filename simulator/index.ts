@@ -23,3 +23,4 @@ export { runCardShell, type CardShellOptions, type CardShellResult } from './she
 export { formatExchange } from './shell/exchange-text.ts';
 export { DEFAULT_APPLETS, loyaltyApplet, echoApplet, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, LOYALTY_INS, ECHO_APPLET_AID, ECHO_PACKAGE_AID, type AppletModel, type AppletContext } from './applets/index.ts';
 export { personalizeCertificate, DEFAULT_CARD_CERTIFICATE_VALIDITY } from './content/card-certificate.ts';
+export { toMermaidStateDiagram } from './diagram/mermaid.ts';
