@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCardNew } from './commands/card-new.ts';
+import { registerCardDiagram } from './commands/card-diagram.ts';
 import { registerCardShell } from './commands/card-shell.ts';
 import { registerCardServe } from './commands/card-serve.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   const program = new Command('cardlab').description('GlobalPlatform card simulator and provisioning test harness').showHelpAfterError();
   const card = program.command('card').description('simulated cards: create, drive');
   registerCardNew(card);
+  registerCardDiagram(card);
   registerCardShell(card);
   registerCardServe(card);
   registerDemo(program);
