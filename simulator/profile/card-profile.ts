@@ -146,8 +146,68 @@ function checkAtr(atr: Uint8Array): void {
   }
 }
 
-/** Applies the defaults to a validated profile and decodes its hex fields. */
+/** Resolved profiles by the text of their input (see cacheKey), oldest first; a few dozen at most. */
+const RESOLVED = new Map<string, CardProfile>();
+const MAX_RESOLVED = 64;
+let resolvedDefault: CardProfile | undefined;
+
+/**
+ * Applies the defaults to a validated profile and decodes its hex fields. Every card made from equal
+ * input shares one resolved profile, frozen (its byte fields are not copied: they must not be written):
+ * validating and decoding it again was a third of the cost of creating a card, and each card's private
+ * copy of the default profile some 5 KB of its memory. Only a successful resolution is remembered.
+ */
 export function resolveProfile(input: CardProfileInput = {}): CardProfile {
+  if (isEmpty(input)) return (resolvedDefault ??= freezeProfile(resolveAfresh({})));
+  const key = cacheKey(input);
+  if (key === undefined) return freezeProfile(resolveAfresh(input));
+  let profile = RESOLVED.get(key);
+  if (!profile) {
+    profile = freezeProfile(resolveAfresh(input));
+    if (RESOLVED.size >= MAX_RESOLVED) RESOLVED.delete(RESOLVED.keys().next().value!);
+    RESOLVED.set(key, profile);
+  }
+  return profile;
+}
+
+function isEmpty(input: object): boolean {
+  for (const _ in input) return false;
+  return true;
+}
+
+/**
+ * The input as JSON text in which no two different inputs meet: every string is prefixed `s`, and what
+ * JSON would silently merge (undefined, NaN, ±Infinity) is spelled out. Undefined unless the input is
+ * plain JSON data (a function, a Date, a typed array, a cycle…): such input is resolved afresh every time.
+ */
+function cacheKey(input: CardProfileInput): string | undefined {
+  try {
+    return JSON.stringify(input, function (this: Record<string, unknown>, key, v: unknown) {
+      const raw = key === '' ? input : this[key];
+      if (typeof raw === 'function' || typeof raw === 'symbol' || typeof raw === 'bigint') throw new TypeError('not JSON');
+      if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.getPrototypeOf(raw) !== Object.prototype) throw new TypeError('not JSON');
+      if (typeof v === 'string') return `s${v}`;
+      if (v === undefined) return 'u';
+      if (typeof v === 'number' && !Number.isFinite(v)) return `n${v}`;
+      return v;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Freezes the profile's objects and arrays (typed arrays cannot be frozen). */
+function freezeProfile(profile: CardProfile): CardProfile {
+  const freeze = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const x of Object.values(v)) freeze(x);
+  };
+  freeze(profile);
+  return profile;
+}
+
+function resolveAfresh(input: CardProfileInput): CardProfile {
   validateProfile(input);
   const d = DEFAULT_PROFILE;
   const atr = fromHex(input.atr ?? d.atr);
