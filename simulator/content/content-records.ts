@@ -80,12 +80,42 @@ export function decodeApplication(bytes: Uint8Array): ApplicationRecord {
   };
 }
 
+/*
+ * Decoded records by their stored bytes. The store never changes an array it holds: every write stores a
+ * fresh copy (so does a torn write, and recovery writing a journaled value back), and a reader must not
+ * write into what get() returns. So the bytes object itself is the version of the record: a record changed
+ * in any way is another object, found in no cache, and decoded once. The records are frozen, being shared
+ * by every lookup; change one with `{ ...record, field }` and encode it. This spares the card a TLV decode
+ * on every command to a selected applet.
+ */
+const LOAD_FILES = new WeakMap<Uint8Array, LoadFileRecord>();
+const APPLICATIONS = new WeakMap<Uint8Array, ApplicationRecord>();
+
+function loadFileFrom(bytes: Uint8Array): LoadFileRecord {
+  let record = LOAD_FILES.get(bytes);
+  if (!record) {
+    record = decodeLoadFile(bytes);
+    Object.freeze(record.modules);
+    LOAD_FILES.set(bytes, Object.freeze(record));
+  }
+  return record;
+}
+
+function applicationFrom(bytes: Uint8Array): ApplicationRecord {
+  let record = APPLICATIONS.get(bytes);
+  if (!record) {
+    record = Object.freeze(decodeApplication(bytes));
+    APPLICATIONS.set(bytes, record);
+  }
+  return record;
+}
+
 /** Loaded ELFs in load order. */
 export function storedLoadFiles(store: PersistentStore): LoadFileRecord[] {
   return store
     .keys(ELF_PREFIX)
     .filter((k) => !k.endsWith('/lfdb'))
-    .map((k) => decodeLoadFile(store.get(k)!))
+    .map((k) => loadFileFrom(store.get(k)!))
     .sort((a, b) => a.sequence - b.sequence);
 }
 
@@ -94,18 +124,18 @@ export function storedApplications(store: PersistentStore): ApplicationRecord[] 
   return store
     .keys(APP_PREFIX)
     .filter((k) => k.split('/').length === 2)
-    .map((k) => decodeApplication(store.get(k)!))
+    .map((k) => applicationFrom(store.get(k)!))
     .sort((a, b) => a.sequence - b.sequence);
 }
 
 export function findApplication(store: PersistentStore, aid: Uint8Array): ApplicationRecord | undefined {
   const bytes = store.get(STORE_KEY.app(aid));
-  return bytes ? decodeApplication(bytes) : undefined;
+  return bytes ? applicationFrom(bytes) : undefined;
 }
 
 export function findLoadFile(store: PersistentStore, aid: Uint8Array): LoadFileRecord | undefined {
   const bytes = store.get(STORE_KEY.elf(aid));
-  return bytes ? decodeLoadFile(bytes) : undefined;
+  return bytes ? loadFileFrom(bytes) : undefined;
 }
 
 /** The next registry sequence number: one above every stored record. */
