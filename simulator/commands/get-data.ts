@@ -45,6 +45,26 @@ function dataObjectValue(card: CardRuntime, tag: number): Uint8Array | undefined
   }
 }
 
+/** Tags whose value is an object of persistent memory itself (dataObjectValue returns the stored array). */
+const STORED_VALUE_TAGS = new Set([0x9f7f, 0x0042, 0x0045, 0x00c1, 0x00c2, 0x7f21]);
+/** The whole TLV of a stored value, by that value: the store replaces, never changes, an array it holds. */
+const WHOLE_TLVS = new WeakMap<Uint8Array, { tag: number; tlv: Uint8Array }>();
+
+/**
+ * The whole TLV (tag, length, value) of a data object. One kept in persistent memory as it is answered
+ * (the CPLC above all) is built once per stored value rather than per command, a third of GET DATA's
+ * cost: a write of the object stores a new array, so a changed value is never answered from the cache.
+ * Like the value itself in the ISO form, the result is shared: the card copies it into the R-APDU.
+ */
+function wholeTlv(tag: number, value: Uint8Array): Uint8Array {
+  if (!STORED_VALUE_TAGS.has(tag)) return buildTlv(tag, value);
+  const cached = WHOLE_TLVS.get(value);
+  if (cached?.tag === tag) return cached.tlv;
+  const tlv = buildTlv(tag, value);
+  WHOLE_TLVS.set(value, { tag, tlv });
+  return tlv;
+}
+
 /** The value of a single TLV. */
 function valueOf(tlv: Uint8Array): Uint8Array {
   return parseTlv(tlv)[0]!.value;
@@ -138,6 +158,6 @@ export const getDataHandler: CommandHandler = {
     const value = dataObjectValue(card, tag);
     if (value === undefined) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, `no data object ${tag.toString(16).toUpperCase()}`);
     const isoForm = (apdu.cla & 0x80) === 0;
-    return { data: isoForm ? value : buildTlv(tag, value), sw: SW.SUCCESS };
+    return { data: isoForm ? value : wholeTlv(tag, value), sw: SW.SUCCESS };
   },
 };
