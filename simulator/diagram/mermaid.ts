@@ -30,7 +30,9 @@ export function toMermaidStateDiagram(machine: AnyStateMachine, options: Mermaid
   const slots = new Map<string, Edge[]>();
   for (const edge of collectEdges(root)) {
     const key = slotOf(edge, ids);
-    slots.set(key, [...(slots.get(key) ?? []), edge]);
+    const slot = slots.get(key);
+    if (slot) slot.push(edge);
+    else slots.set(key, [edge]);
   }
   const lines = ['stateDiagram-v2'];
   if (options.direction) lines.push(`  direction ${options.direction}`);
@@ -63,21 +65,19 @@ function writeNode(w: Writer, node: AnyStateNode, depth: number): void {
   w.lines.push(`${pad}}`);
 }
 
-/** The inside of a box: `[*] --> initial`, the children, and the arrows drawn at this level. */
+/** The inside of a box: `[*] --> initial`, the arrows drawn at this level, then the children (regions between `--`). */
 function writeContents(w: Writer, node: AnyStateNode, depth: number): void {
   const pad = '  '.repeat(depth);
   const children = Object.values(node.states);
-  if (node.type === 'parallel') {
-    children.forEach((region, i) => {
-      if (i > 0) w.lines.push(`${pad}--`);
-      writeEdges(w, `${w.ids.get(node)}--${w.ids.get(region)}`, depth);
-      writeNode(w, region, depth);
-    });
-    return;
+  if (node.type !== 'parallel') {
+    for (const target of node.initial?.target ?? []) w.lines.push(`${pad}[*] --> ${w.ids.get(target)}`);
   }
-  for (const target of node.initial?.target ?? []) w.lines.push(`${pad}[*] --> ${w.ids.get(target)}`);
+  // Arrows come before the states: Mermaid puts a state in the box where it is last mentioned.
   writeEdges(w, w.ids.get(node)!, depth);
-  for (const child of children) writeNode(w, child, depth);
+  children.forEach((child, i) => {
+    if (i > 0 && node.type === 'parallel') w.lines.push(`${pad}--`);
+    writeNode(w, child, depth);
+  });
 }
 
 function writeEdges(w: Writer, slot: string, depth: number): void {
@@ -138,7 +138,7 @@ function guardLabel(guard: unknown): string {
   return fn.name && fn.name !== 'guard' ? fn.name : 'inline';
 }
 
-/** Where an arrow is written: in the innermost box that holds both ends (a region's section in a parallel box). */
+/** Where an arrow is written: in the innermost box that holds both ends ('' for the top level). */
 function slotOf(edge: Edge, ids: Map<AnyStateNode, string>): string {
   let scope: AnyStateNode | undefined;
   if (edge.to === 'end') scope = edge.from.parent;
@@ -146,11 +146,7 @@ function slotOf(edge: Edge, ids: Map<AnyStateNode, string>): string {
     const common = commonAncestor(edge.from, edge.to);
     scope = common === edge.from || common === edge.to ? common.parent : common;
   }
-  if (scope === undefined) return '';
-  if (scope.type !== 'parallel') return ids.get(scope)!;
-  // The scope strictly holds the source, so the source lies in one of its regions.
-  const region = scope.states[edge.from.path[scope.path.length]!]!;
-  return `${ids.get(scope)}--${ids.get(region)}`;
+  return scope === undefined ? '' : ids.get(scope)!;
 }
 
 function commonAncestor(a: AnyStateNode, b: AnyStateNode): AnyStateNode {
