@@ -54,6 +54,24 @@ const awkward = createMachine({
   },
 });
 
+/** Arrows across regions, a transition with two targets, a history target, a final state in a region. */
+const crossing = createMachine({
+  id: 'crossing',
+  initial: 'p',
+  states: {
+    p: {
+      type: 'parallel',
+      states: {
+        r1: { initial: 'a', states: { a: { on: { jump: '#crossing.p.r2.d' } }, b: {} } },
+        r2: { initial: 'c', states: { c: {}, d: { on: { both: { target: ['#crossing.p.r1.b', '#crossing.p.r2.c'] } } }, h: { type: 'history' } } },
+        r3: { initial: 'e', states: { e: { type: 'final' } } },
+      },
+      on: { out: 'q' },
+    },
+    q: { on: { restore: 'p.r2.h' } },
+  },
+});
+
 describe('toMermaidStateDiagram', () => {
   it('draws nested states, guards, a final state, transitions declared on a parent and a re-entering self-transition; leaves out targetless ones', () => {
     expect(toMermaidStateDiagram(door)).toBe(
@@ -122,6 +140,42 @@ describe('toMermaidStateDiagram', () => {
         '      state "back (H*)" as a_b_back',
         '    }',
         '  }',
+      ),
+    );
+  });
+
+  it('writes the arrows of a box before its states, so an arrow across regions leaves both ends in their own region', () => {
+    // Mermaid puts a state in the box where it is last mentioned.
+    expect(toMermaidStateDiagram(crossing)).toBe(
+      lines(
+        'stateDiagram-v2',
+        '  [*] --> p',
+        '  p --> q : out',
+        '  q --> p_r2_h : restore',
+        '  state "p" as p {',
+        '    p_r1_a --> p_r2_d : jump',
+        '    p_r2_d --> p_r1_b : both',
+        '    state "r1" as p_r1 {',
+        '      [*] --> p_r1_a',
+        '      state "a" as p_r1_a',
+        '      state "b" as p_r1_b',
+        '    }',
+        '    --',
+        '    state "r2" as p_r2 {',
+        '      [*] --> p_r2_c',
+        '      p_r2_d --> p_r2_c : both',
+        '      state "c" as p_r2_c',
+        '      state "d" as p_r2_d',
+        '      state "h (H)" as p_r2_h',
+        '    }',
+        '    --',
+        '    state "r3" as p_r3 {',
+        '      [*] --> p_r3_e',
+        '      p_r3_e --> [*]',
+        '      state "e" as p_r3_e',
+        '    }',
+        '  }',
+        '  state "q" as q',
       ),
     );
   });
