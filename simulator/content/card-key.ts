@@ -14,6 +14,7 @@ const ORDER: Record<EcCurve, bigint> = {
 };
 /** The curves' names in OpenSSL. */
 const OPENSSL_CURVE: Record<EcCurve, string> = { 'P-256': 'prime256v1', brainpoolP256r1: 'brainpoolP256r1' };
+const ECDH: Partial<Record<EcCurve, ReturnType<typeof createECDH>>> = {};
 
 export interface CardKeyPair {
   curve: EcCurve;
@@ -33,7 +34,8 @@ export function createCardKey(curve: EcCurve, random: RandomSource): Uint8Array 
     const candidate = random.bytes(32);
     const d = BigInt(`0x${toHex(candidate)}`);
     if (d === 0n || d >= ORDER[curve]) continue;
-    const ecdh = createECDH(OPENSSL_CURVE[curve]);
+    // One ECDH object per curve, reused (setPrivateKey replaces the key): making one per card cost as much again.
+    const ecdh = (ECDH[curve] ??= createECDH(OPENSSL_CURVE[curve]));
     ecdh.setPrivateKey(candidate);
     return concat(new Uint8Array([CURVE_CODE[curve]]), candidate, new Uint8Array(ecdh.getPublicKey()));
   }
