@@ -1,5 +1,5 @@
 import { buildTlv, parseTlv, findTlv, findAll } from '../../protocol/tlv/index.ts';
-import { concat, u32, readUint, toHex } from '../../protocol/bytes.ts';
+import { concat, equalBytes, u32, readUint, toHex } from '../../protocol/bytes.ts';
 import type { PersistentStore } from '../storage/index.ts';
 import { STORE_KEY, ELF_PREFIX, APP_PREFIX } from '../storage-keys.ts';
 
@@ -128,8 +128,16 @@ export function storedApplications(store: PersistentStore): ApplicationRecord[] 
     .sort((a, b) => a.sequence - b.sequence);
 }
 
+/** The last AID findApplication looked up (a copy) and its store key: the card asks for the same AID on every command. */
+let lastAid = new Uint8Array(0);
+let lastAppKey = STORE_KEY.app(lastAid);
+
 export function findApplication(store: PersistentStore, aid: Uint8Array): ApplicationRecord | undefined {
-  const bytes = store.get(STORE_KEY.app(aid));
+  if (!equalBytes(aid, lastAid)) {
+    lastAid = aid.slice();
+    lastAppKey = STORE_KEY.app(aid);
+  }
+  const bytes = store.get(lastAppKey);
   return bytes ? applicationFrom(bytes) : undefined;
 }
 
