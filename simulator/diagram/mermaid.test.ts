@@ -63,7 +63,10 @@ const crossing = createMachine({
       type: 'parallel',
       states: {
         r1: { initial: 'a', states: { a: { on: { jump: '#crossing.p.r2.d' } }, b: {} } },
-        r2: { initial: 'c', states: { c: {}, d: { on: { both: { target: ['#crossing.p.r1.b', '#crossing.p.r2.c'] } } }, h: { type: 'history' } } },
+        r2: {
+          initial: 'c',
+          states: { c: {}, d: { on: { both: { target: ['#crossing.p.r1.b', '#crossing.p.r2.c'] } } }, h: { type: 'history' } },
+        },
         r3: { initial: 'e', states: { e: { type: 'final' } } },
       },
       on: { out: 'q' },
@@ -202,7 +205,9 @@ describe("the card machine's diagram", () => {
       for (const end of [from!, to!]) expect(end === '[*]' || declared.has(end), line).toBe(true);
     }
     const labels = arrows.map((a) => a[3] ?? '').join('\n');
-    const events = new Set(getStateNodes(cardMachine).flatMap((n) => [...n.transitions.entries()].filter(([, ts]) => ts.some((t) => t.target?.length)).map(([e]) => e)));
+    const events = new Set(
+      getStateNodes(cardMachine).flatMap((n) => [...n.transitions].filter(([, ts]) => ts.some((t) => t.target?.length)).map(([e]) => e)),
+    );
     // Delays and done events are written as `after …` and `onDone`.
     for (const event of [...events].filter((e) => !e.startsWith('xstate.'))) expect(labels).toContain(event);
   });

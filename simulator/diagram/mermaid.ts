@@ -101,7 +101,8 @@ function collectEdges(node: AnyStateNode): Edge[] {
 }
 
 function edgesOf(from: AnyStateNode, t: AnyTransitionDefinition, event: string): Edge[] {
-  const label = [event, t.guard === undefined ? '' : `[${guardLabel(t.guard)}]`, t.reenter ? '(reenter)' : ''].filter(Boolean).join(' ');
+  const guard = t.guard === undefined ? '' : `[${guardLabel(t.guard)}]`;
+  const label = [event, guard, t.reenter ? '(reenter)' : ''].filter(Boolean).join(' ');
   return (t.target ?? []).map((to) => ({ from, to, label: oneLine(label) }));
 }
 
@@ -121,7 +122,8 @@ function eventLabel(node: AnyStateNode, eventType: string, t: AnyTransitionDefin
  */
 function guardLabel(guard: unknown): string {
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'object' && guard !== null && typeof (guard as { type?: unknown }).type === 'string') return (guard as { type: string }).type;
+  const type = typeof guard === 'object' && guard !== null ? (guard as { type?: unknown }).type : undefined;
+  if (typeof type === 'string') return type;
   if (typeof guard !== 'function') return 'guard';
   const fn = guard as { name: string; guards?: unknown[]; stateValue?: unknown };
   if (Array.isArray(fn.guards)) {
@@ -134,7 +136,9 @@ function guardLabel(guard: unknown): string {
     if (fn.name === 'or') return parts.join(' || ');
     return `${fn.name}(${parts.join(', ')})`;
   }
-  if ('stateValue' in fn) return `in(${typeof fn.stateValue === 'string' ? fn.stateValue : JSON.stringify(fn.stateValue)})`;
+  if ('stateValue' in fn) {
+    return `in(${typeof fn.stateValue === 'string' ? fn.stateValue : JSON.stringify(fn.stateValue)})`;
+  }
   return fn.name && fn.name !== 'guard' ? fn.name : 'inline';
 }
 
@@ -158,7 +162,9 @@ function commonAncestor(a: AnyStateNode, b: AnyStateNode): AnyStateNode {
 }
 
 /** Words Mermaid's state-diagram grammar reads as keywords (case-insensitive); an id never is one. */
-const RESERVED = new Set(['state', 'note', 'class', 'classdef', 'style', 'default', 'scale', 'click', 'end', 'direction', 'hide']);
+const RESERVED = new Set(
+  ['state', 'note', 'class', 'classdef', 'style', 'default', 'scale', 'click', 'end', 'direction', 'hide'],
+);
 
 /** Path-based ids (`on_channel_idle`), only letters, digits and `_`, unique in document order. */
 function assignIds(root: AnyStateNode): Map<AnyStateNode, string> {
