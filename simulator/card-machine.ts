@@ -1,35 +1,217 @@
-import { cardSetup } from './card-setup.ts';
+import { and, stateIn } from 'xstate';
+import { cardSetup, channelTag, type ChannelNumber } from './card-setup.ts';
+
+/** Guard: is this command for channel `n`? (Every per-channel transition asks it first.) */
+const on = (n: ChannelNumber) => ({ type: 'onChannel', params: { channel: n } }) as const;
+/** Guard: is the ISD selected on channel `n`? */
+const isdSelected = (n: ChannelNumber) => stateIn(`#ch${n}-isd`);
+/** Guard: is channel `n`'s secure channel session authenticated? */
+const authenticated = (n: ChannelNumber) => stateIn(`#ch${n}-authenticated`);
 
 /**
- * The card's behaviour as states (XState v5). Three regions run in parallel while the card is powered:
- * - `lifeCycle`: the GP card life cycle (GPCS 5.1), restored from persistent memory at every power-up;
- * - `channel`: the SCP03 secure channel session of the basic logical channel (AMD-D 5.5/5.6);
- * - `selection`: which application is selected (after ATR the ISD, or the application holding Card Reset).
- * Tags answer "may this command run": `may.select`, `may.manage`, `may.authenticate`, `only.get-data`,
- * `scp.authenticated`, … The APDU hot path reads tags from the current snapshot and sends no event
- * for read-only commands.
+ * One logical channel (ISO 7816-4 §5.1.1.2, GPCS 11.7): closed, or open with six regions —
+ * - `selection`: the ISD or an application (SELECT [by name], GPCS 11.9);
+ * - `secureChannel`: the SCP03 session on this channel, idle → initiated → authenticated (AMD-D 5.5/5.6),
+ *   back to idle on SELECT, a security error, a new INITIALIZE UPDATE or the channel's end;
+ * - `content`: a load, from INSTALL [for load] through LOAD blocks 00, 01, … to the last (GPCS 9.3.5, 11.6);
+ * - `chaining`: an ISO command chain being collected (ISO 7816-4 §5.3.3);
+ * - `getStatus`: GET STATUS paging after 6310 (GPCS 11.4.2.2);
+ * - `response`: response bytes waiting for GET RESPONSE (ISO 7816-4 §5.3.4).
+ * The basic channel is always open; channels 1–3 open and close with MANAGE CHANNEL.
+ */
+function channelRegion(n: ChannelNumber) {
+  const tag = (name: Parameters<typeof channelTag>[1]) => channelTag(n, name);
+  const ends = { guard: on(n), target: '.idle' } as const;
+  return {
+    initial: n === 0 ? ('open' as const) : ('closed' as const),
+    states: {
+      closed: {
+        on: {
+          MANAGE_CHANNEL_OPEN: [
+            { guard: and([on(n), 'opensOnApplication']), target: `#ch${n}-application`, actions: 'openChannel' as const },
+            { guard: on(n), target: 'open', actions: 'openChannel' as const },
+          ],
+        },
+      },
+      open: {
+        type: 'parallel' as const,
+        tags: [tag('open')],
+        on: n === 0 ? {} : { MANAGE_CHANNEL_CLOSE: { guard: on(n), target: 'closed', actions: 'closeChannel' as const } },
+        states: {
+          selection: {
+            initial: 'isd' as const,
+            states: {
+              isd: { id: `ch${n}-isd`, tags: [tag('selected.isd')] },
+              application: { id: `ch${n}-application`, tags: [tag('selected.application')] },
+            },
+            on: {
+              SELECT_ISD: { guard: on(n), target: '.isd', actions: 'select' as const },
+              SELECT_APPLICATION: { guard: and([on(n), 'maySelectApplications']), target: '.application', actions: 'select' as const },
+            },
+          },
+          secureChannel: {
+            initial: 'idle' as const,
+            states: {
+              idle: { tags: [tag('scp.idle')] },
+              initiated: {
+                tags: [tag('scp.initiated')],
+                on: { EXTERNAL_AUTHENTICATE: { guard: on(n), target: 'authenticated', actions: 'setSecurityLevel' as const } },
+              },
+              authenticated: { id: `ch${n}-authenticated`, tags: [tag('scp.authenticated')] },
+            },
+            on: {
+              INITIALIZE_UPDATE: { guard: and([on(n), 'mayOpenSecureChannel', isdSelected(n)]), target: '.initiated', actions: 'endSession' as const },
+              SECURE_CHANNEL_ABORTED: { guard: on(n), target: '.idle', actions: 'endSession' as const },
+              SELECT_ISD: ends,
+              SELECT_APPLICATION: { guard: and([on(n), 'maySelectApplications']), target: '.idle' },
+            },
+          },
+          content: {
+            initial: 'idle' as const,
+            states: {
+              idle: {},
+              loadAuthorised: {
+                tags: [tag('load.authorised')],
+                on: {
+                  LOAD_BLOCK: [
+                    { guard: and([on(n), 'isNextBlock', 'isLastBlock']), target: 'idle', actions: 'endLoad' as const },
+                    { guard: and([on(n), 'isNextBlock']), target: 'receiving', actions: 'acceptBlock' as const },
+                  ],
+                },
+              },
+              receiving: {
+                tags: [tag('load.receiving')],
+                on: {
+                  LOAD_BLOCK: [
+                    { guard: and([on(n), 'isNextBlock', 'isLastBlock']), target: 'idle', actions: 'endLoad' as const },
+                    { guard: and([on(n), 'isNextBlock']), target: 'receiving', actions: 'acceptBlock' as const },
+                  ],
+                },
+              },
+            },
+            on: {
+              INSTALL_FOR_LOAD: { guard: and([on(n), 'mayManageContent', authenticated(n), isdSelected(n)]), target: '.loadAuthorised', actions: 'authoriseLoad' as const },
+              LOAD_ENDED: { guard: on(n), target: '.idle', actions: 'endLoad' as const },
+              SECURE_CHANNEL_ABORTED: ends,
+              INITIALIZE_UPDATE: { guard: and([on(n), 'mayOpenSecureChannel', isdSelected(n)]), target: '.idle' },
+              SELECT_ISD: ends,
+              SELECT_APPLICATION: { guard: and([on(n), 'maySelectApplications']), target: '.idle' },
+            },
+          },
+          chaining: {
+            initial: 'idle' as const,
+            states: {
+              idle: {
+                on: { CHAIN_PART: { guard: and([on(n), 'continuesChain']), target: 'collecting', actions: 'collectChainPart' as const } },
+              },
+              collecting: {
+                tags: [tag('chain.collecting')],
+                on: {
+                  CHAIN_PART: { guard: and([on(n), 'continuesChain']), target: 'collecting', actions: 'collectChainPart' as const },
+                  CHAIN_LAST: { guard: on(n), target: 'idle', actions: 'endChain' as const },
+                  CHAIN_BROKEN: { guard: on(n), target: 'idle', actions: 'endChain' as const },
+                },
+              },
+            },
+          },
+          getStatus: {
+            initial: 'idle' as const,
+            states: {
+              idle: {},
+              paging: {
+                tags: [tag('status.paging')],
+                on: {
+                  GET_STATUS_NEXT: [
+                    { guard: and([on(n), 'continuesGetStatus', 'hasMoreEntries']), target: 'paging', actions: 'keepCursor' as const },
+                    { guard: and([on(n), 'continuesGetStatus']), target: 'idle', actions: 'dropCursor' as const },
+                  ],
+                },
+              },
+            },
+            on: {
+              GET_STATUS_MORE: { guard: on(n), target: '.paging', actions: 'keepCursor' as const },
+              GET_STATUS_ENDED: { guard: on(n), target: '.idle', actions: 'dropCursor' as const },
+              SELECT_ISD: ends,
+              SELECT_APPLICATION: { guard: and([on(n), 'maySelectApplications']), target: '.idle' },
+            },
+          },
+          response: {
+            initial: 'none' as const,
+            states: {
+              none: {},
+              pending: {
+                tags: [tag('response.pending')],
+                on: {
+                  GET_RESPONSE: [
+                    { guard: and([on(n), 'hasMoreResponse']), target: 'pending', actions: 'keepResponse' as const },
+                    { guard: on(n), target: 'none', actions: 'dropResponse' as const },
+                  ],
+                },
+              },
+            },
+            on: {
+              RESPONSE_PENDING: { guard: on(n), target: '.pending', actions: 'keepResponse' as const },
+              RESPONSE_DROPPED: { guard: on(n), target: '.none', actions: 'dropResponse' as const },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The card's behaviour as states (XState v5): the one source of truth for what the card may do next.
+ * Events are the card's inputs (power, decoded commands, store transaction boundaries); guards are the
+ * questions that decide whether a step is legal. Command handlers do the byte work (parsing, crypto,
+ * responses), ask the machine with `can(event)` and tell it with `send(event)`. While powered, regions
+ * run in parallel:
+ * - `store`: the persistent store, recovering at power-up (an interrupted transaction rolled back), then
+ *   idle → open → committed / rolled back for each transaction;
+ * - `lifeCycle`: the GP card life cycle (GPCS 5.1), restored from persistent memory once the store has
+ *   recovered, at every power-up and reset;
+ * - `channel0` … `channel3`: the logical channels (see channelRegion).
+ * Tags answer "may this command run" (`may.manage`, `ch0.scp.authenticated`, …) and are typed: a
+ * misspelt tag does not compile. The APDU hot path reads tags from the current snapshot and sends no
+ * event for read-only commands.
  */
 export const cardMachine = cardSetup.createMachine({
   id: 'card',
   initial: 'off',
-  context: ({ input }) => ({ lifeCycle: input.lifeCycle, securityLevel: 0 }),
+  context: ({ input }) => ({
+    lifeCycle: input.lifeCycle,
+    isdAid: input.isdAid,
+    channels: [0, 1, 2, 3].map(() => ({ selected: input.isdAid, securityLevel: 0, load: undefined, chain: undefined, statusCursor: undefined, pending: undefined })),
+  }),
   states: {
     off: {
       tags: ['power.off'],
-      on: { 'power.on': { target: 'on', actions: 'restoreLifeCycle' } },
+      on: { POWER_ON: { target: 'on', actions: 'resetChannels' } },
     },
     on: {
       type: 'parallel',
       tags: ['powered'],
       on: {
-        'power.off': { target: 'off', actions: 'clearSecurityLevel' },
-        'power.reset': { target: 'on', reenter: true, actions: 'clearSecurityLevel' },
+        POWER_OFF: { target: 'off', actions: 'resetChannels' },
+        RESET: { target: 'on', reenter: true, actions: 'resetChannels' },
       },
       states: {
+        store: {
+          initial: 'recovering',
+          states: {
+            recovering: { tags: ['store.recovering'], on: { STORE_RECOVERED: 'idle' } },
+            idle: { on: { TX_BEGIN: 'open' } },
+            open: { tags: ['store.open'], on: { TX_COMMIT: 'committed', TX_ABORT: 'rolledBack' } },
+            committed: { on: { TX_BEGIN: 'open' } },
+            rolledBack: { on: { TX_BEGIN: 'open' } },
+          },
+        },
         lifeCycle: {
           initial: 'restoring',
           states: {
-            restoring: {
+            // Until the store has recovered, the persisted life cycle is not known.
+            restoring: { on: { STORE_RECOVERED: { target: 'deciding', actions: 'restoreLifeCycle' } } },
+            deciding: {
               always: [
                 { guard: 'isOpReady', target: 'OP_READY' },
                 { guard: 'isInitialized', target: 'INITIALIZED' },
@@ -47,36 +229,13 @@ export const cardMachine = cardSetup.createMachine({
             TERMINATED: { tags: ['only.get-data'] },
           },
           on: {
-            'lifecycle.set': { guard: 'isLegalTransition', target: '.restoring', actions: 'setLifeCycle' },
+            SET_CARD_LIFE_CYCLE: { guard: 'isLegalTransition', target: '.deciding', actions: 'setLifeCycle' },
           },
         },
-        channel: {
-          initial: 'idle',
-          states: {
-            idle: { tags: ['scp.idle'] },
-            initiated: { tags: ['scp.initiated'] },
-            authenticated: { tags: ['scp.authenticated'] },
-          },
-          on: {
-            'scp.initiated': { target: '.initiated', actions: 'clearSecurityLevel' },
-            'scp.authenticated': { target: '.authenticated', actions: 'setSecurityLevel' },
-            'scp.closed': { target: '.idle', actions: 'clearSecurityLevel' },
-            // Selecting any application ends the secure channel session (AMD-D 5.6).
-            'select.isd': { target: '.idle', actions: 'clearSecurityLevel' },
-            'select.application': { target: '.idle', actions: 'clearSecurityLevel' },
-          },
-        },
-        selection: {
-          initial: 'isd',
-          states: {
-            isd: { tags: ['selected.isd'] },
-            application: { tags: ['selected.application'] },
-          },
-          on: {
-            'select.isd': '.isd',
-            'select.application': '.application',
-          },
-        },
+        channel0: channelRegion(0),
+        channel1: channelRegion(1),
+        channel2: channelRegion(2),
+        channel3: channelRegion(3),
       },
     },
   },

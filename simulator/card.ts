@@ -3,7 +3,6 @@ import {
   tryParseCommandApdu,
   CardStatusError,
   SW,
-  isSecureMessagingClass,
   logicalChannel,
   INS,
   type CommandApdu,
@@ -14,8 +13,12 @@ import { buildCardRecognitionData, buildSecurityDomainFci } from '../protocol/gp
 import { PersistentStore, PowerLossError, StorageError, saveCardImage, type WriteHook, type RecoveryReport } from './storage/index.ts';
 import { resolveProfile, type CardProfile, type CardProfileInput } from './profile/card-profile.ts';
 import { cardMachine } from './card-machine.ts';
-import type { CardEvent } from './card-setup.ts';
-import type { CardRuntime, StatusCursor } from './card-runtime.ts';
+import { CHANNELS, CHANNEL_TAG_NAMES, channelTag, type CardEvent, type ChannelNumber, type ChannelTagName, type CommandChain, type StatusCursor, type Tag } from './card-setup.ts';
+import type { CardRuntime } from './card-runtime.ts';
+import { fitResponse, continueResponse, status } from './processing/response-fitting.ts';
+import { secureMessagingGate } from './processing/secure-messaging-gate.ts';
+import { unmetPrecondition } from './processing/preconditions.ts';
+import { assembleChain } from './processing/command-chain.ts';
 import { Dispatcher, type CardResponse, type CommandContext, type CommandHandler, type DispatchOverride } from './dispatch.ts';
 import { DEFAULT_HANDLERS } from './commands/index.ts';
 import { Registry } from './registry.ts';
@@ -53,42 +56,33 @@ export interface CreateCardOptions {
   applets?: AppletModel[];
 }
 
-/** Largest ISO command chain the card assembles (bytes of data). */
-const MAX_CHAIN = 4096;
-
 const EMPTY = new Uint8Array(0);
-/** Commands a session at level > 00 accepts without secure messaging: they end or restart the session, or fetch a response. */
-const SESSION_EXEMPT = new Set<number>([INS.SELECT, INS.INITIALIZE_UPDATE, INS.GET_RESPONSE, INS.MANAGE_CHANNEL]);
-
 /**
  * A simulated GlobalPlatform card: the one door is `powerOn()` → ATR and `transmit(C-APDU)` → R-APDU.
- * States live in the card machine; persistent data in the PersistentStore; answers are exact to
- * the byte and, for a given seed and command sequence, reproducible.
+ * What the card may do next lives in the card machine (card-machine.ts); persistent data in the
+ * PersistentStore; handlers (commands/) do the byte work. Answers are exact to the byte and, for a given
+ * seed and command sequence, reproducible.
  */
 export class Card implements CardRuntime {
   readonly profile: CardProfile;
   readonly profileInput: CardProfileInput;
   readonly store: PersistentStore;
   readonly random: RandomSource;
-  readonly scp = new Scp03CardSession();
   readonly registry: Registry;
-  selectedAid: Uint8Array;
-  statusCursor: StatusCursor | undefined;
   isdFci: Uint8Array = EMPTY;
   /** The last unexpected exception a handler threw (answered 6F00); undefined in a healthy card. */
   lastInternalError: unknown;
   /** What the last power-up's recovery did. */
   lastRecovery: RecoveryReport | undefined;
-  pendingLoad: PendingLoad | undefined;
   private readonly applets: AppletModel[];
-  /** ISO command chaining in progress: the header it started with and the data so far. */
-  private chain: { ins: number; p1: number; p2: number; data: Uint8Array[]; size: number } | undefined;
+  /** One secure channel session (keys, counters) per logical channel; whether it is open is the machine's to say. */
+  private readonly sessions: Scp03CardSession[] = CHANNELS.map(() => new Scp03CardSession());
+  /** The channel of the command being processed. */
+  private current: ChannelNumber = 0;
 
   private readonly actor: Actor<typeof cardMachine>;
   private snapshot: SnapshotFrom<typeof cardMachine>;
   private readonly dispatcher: Dispatcher;
-  /** Response bytes (data ‖ SW) waiting for GET RESPONSE (ISO 7816-4 §5.3.4, 61xx). */
-  private pending: Uint8Array | undefined;
 
   constructor(options: CreateCardOptions = {}) {
     this.profileInput = options.profile ?? {};
@@ -96,29 +90,57 @@ export class Card implements CardRuntime {
     this.random = options.random ?? seededRandom(options.seed ?? 0);
     this.store = options.store ?? personalize(this.profile, this.random);
     this.registry = new Registry(this.profile, this.store);
-    this.selectedAid = this.profile.isdAid;
     this.dispatcher = new Dispatcher(options.handlers ?? DEFAULT_HANDLERS);
     this.applets = options.applets ?? DEFAULT_APPLETS;
-    this.actor = createActor(cardMachine, { input: { lifeCycle: this.profile.lifeCycle } });
+    this.actor = createActor(cardMachine, { input: { lifeCycle: this.profile.lifeCycle, isdAid: this.profile.isdAid } });
     this.actor.subscribe((s) => {
       this.snapshot = s;
     });
     this.actor.start();
     this.snapshot = this.actor.getSnapshot();
+    this.store.onTransaction((phase) => {
+      if (this.powered) this.actor.send({ type: phase === 'begin' ? 'TX_BEGIN' : phase === 'commit' ? 'TX_COMMIT' : 'TX_ABORT' });
+    });
   }
 
   // ---- CardRuntime ----
-  hasTag(tag: string): boolean {
-    return this.snapshot.hasTag(tag);
+  get channel(): ChannelNumber {
+    return this.current;
+  }
+  get scp(): Scp03CardSession {
+    return this.sessions[this.current]!;
+  }
+  sessionOf(n: ChannelNumber): Scp03CardSession {
+    return this.sessions[n]!;
+  }
+  hasTag(tag: Tag | ChannelTagName): boolean {
+    return this.snapshot.hasTag(tag.includes('.') && (CHANNEL_TAG_NAMES as readonly string[]).includes(tag) ? channelTag(this.current, tag as ChannelTagName) : (tag as Tag));
   }
   send(event: CardEvent): void {
     this.actor.send(event);
+    // The machine says whether a session is open; the session object holding its keys follows.
+    for (const n of CHANNELS) if (this.sessions[n]!.state !== 'idle' && this.snapshot.hasTag(channelTag(n, 'scp.idle'))) this.sessions[n]!.reset();
   }
   can(event: CardEvent): boolean {
     return this.snapshot.can(event);
   }
   get lifeCycle(): number {
     return this.snapshot.context.lifeCycle;
+  }
+  get selectedAid(): Uint8Array {
+    return this.snapshot.context.channels[this.current]!.selected;
+  }
+  selectedOn(n: ChannelNumber): Uint8Array {
+    return this.snapshot.context.channels[n]!.selected;
+  }
+  get statusCursor(): StatusCursor | undefined {
+    return this.snapshot.context.channels[this.current]!.statusCursor;
+  }
+  chainOnChannel(): CommandChain | undefined {
+    return this.snapshot.context.channels[this.current]!.chain;
+  }
+  get pendingLoad(): PendingLoad | undefined {
+    return this.snapshot.context.channels[this.current]!.load;
   }
   appletModelFor(moduleAid: Uint8Array): AppletModel | undefined {
     return this.applets.find((a) => equalBytes(a.moduleAid, moduleAid));
@@ -136,6 +158,17 @@ export class Card implements CardRuntime {
   freeTransientMemory(): number {
     // No transient objects exist until applets do: the whole configured RAM is free.
     return this.profile.memory.transient;
+  }
+
+  /** Ends the current channel's secure channel session (a security failure, or a command that closes it). */
+  closeSession(): void {
+    const session = this.sessions[this.current]!;
+    if (!this.snapshot.hasTag(channelTag(this.current, 'scp.idle'))) this.send({ type: 'SECURE_CHANNEL_ABORTED', channel: this.current });
+    session.reset();
+  }
+
+  endLoad(): void {
+    if (this.snapshot.context.channels[this.current]!.load) this.send({ type: 'LOAD_ENDED', channel: this.current });
   }
 
   /** The card's own public key (for its certificate and to check its signatures). */
@@ -179,7 +212,7 @@ export class Card implements CardRuntime {
     return { kvn: parseInt(name.slice(KEYSET_PREFIX.length), 16), enc: bytes.slice(0, n), mac: bytes.slice(n, 2 * n), dek: bytes.slice(2 * n) };
   }
 
-  /** The machine's state value, e.g. `{ on: { lifeCycle: 'SECURED', channel: 'idle', selection: 'isd' } }`. */
+  /** The machine's state value, e.g. `{ on: { store: 'idle', lifeCycle: 'SECURED', channel0: { open: { … } }, channel1: 'closed', … } }`. */
   get state(): unknown {
     return this.snapshot.value;
   }
@@ -194,26 +227,32 @@ export class Card implements CardRuntime {
    */
   powerOn(): Uint8Array {
     if (this.powered) this.powerOff();
+    this.send({ type: 'POWER_ON' });
     this.lastRecovery = this.store.powerUp();
-    this.resetVolatile();
-    this.send({ type: 'power.on', lifeCycle: this.store.get(STORE_KEY.LIFE_CYCLE)?.[0] ?? this.profile.lifeCycle });
-    this.selectImplicitly();
+    this.send({ type: 'STORE_RECOVERED', lifeCycle: this.persistedLifeCycle() });
+    this.afterReset();
     return this.profile.atr;
   }
 
-  /** Removes power: every volatile state (session, selection, pending response) is gone. */
+  /** Removes power: every volatile state (sessions, selections, channels, pending responses) is gone. */
   powerOff(): void {
-    this.resetVolatile();
-    if (this.powered) this.send({ type: 'power.off' });
+    for (const s of this.sessions) s.reset();
+    if (this.powered) this.send({ type: 'POWER_OFF' });
   }
 
   /** Warm reset (RST low while powered): volatile state is cleared, persistent memory untouched. Returns the ATR. */
   reset(): Uint8Array {
     if (!this.powered) return this.powerOn();
-    this.resetVolatile();
-    this.send({ type: 'power.reset' });
-    this.selectImplicitly();
+    for (const s of this.sessions) s.reset();
+    this.send({ type: 'RESET' });
+    // No command runs across a reset, so no transaction is open: the store is consistent as it stands.
+    this.send({ type: 'STORE_RECOVERED', lifeCycle: this.persistedLifeCycle() });
+    this.afterReset();
     return this.profile.atr;
+  }
+
+  private persistedLifeCycle(): number {
+    return this.store.get(STORE_KEY.LIFE_CYCLE)?.[0] ?? this.profile.lifeCycle;
   }
 
   /**
@@ -221,26 +260,16 @@ export class Card implements CardRuntime {
    * selectable and the card life cycle lets applications be selected (not CARD_LOCKED or TERMINATED); otherwise
    * the ISD (GPCS 2.3.1 §6.6.1.5, §11.9.2).
    */
-  private selectImplicitly(): void {
-    if (!this.snapshot.hasTag('may.select')) return;
-    const app = this.registry.implicitlySelectedApplication();
-    if (!app) return;
-    this.send({ type: 'select.application' });
-    this.selectedAid = app.aid;
-  }
-
-  private resetVolatile(): void {
-    this.scp.reset();
-    this.pending = undefined;
-    this.statusCursor = undefined;
-    this.pendingLoad = undefined;
-    this.chain = undefined;
-    this.selectedAid = this.profile.isdAid;
+  private afterReset(): void {
+    this.current = 0;
     this.isdFci = buildSecurityDomainFci({
       aid: this.profile.isdAid,
       managementData: buildCardRecognitionData({ gpVersion: this.profile.gpVersion, scp: 0x03, i: this.profile.scp03.i }),
       maxCommandData: this.profile.maxCommandData,
     });
+    if (!this.snapshot.hasTag('may.select')) return;
+    const app = this.registry.implicitlySelectedApplication();
+    if (app) this.send({ type: 'SELECT_APPLICATION', channel: 0, aid: app.aid });
   }
 
   // ---- fault hooks ----
@@ -285,71 +314,57 @@ export class Card implements CardRuntime {
 
   private process(bytes: Uint8Array): Uint8Array {
     const parsed = tryParseCommandApdu(bytes);
+    const cla = bytes[0] ?? 0;
+    const interindustry = cla !== 0xff && (cla & 0xe0) !== 0x20 && (cla & 0xe0) !== 0xa0;
+    const ch = logicalChannel(cla);
+    // Channels 4–19 (further interindustry class) are not supported; 0–3 must be open (ISO 7816-4 §5.1.1.2).
+    if (interindustry && (ch > 3 || !this.snapshot.hasTag(channelTag(ch as ChannelNumber, 'open')))) return status(SW.LOGICAL_CHANNEL_NOT_SUPPORTED);
+    this.current = interindustry ? (ch as ChannelNumber) : 0;
     if (!parsed.ok) {
-      this.pending = undefined;
+      this.dropResponse();
       return status(SW.WRONG_LENGTH);
     }
     const apdu = parsed.apdu;
-    const cla = apdu.cla;
-    if (cla === 0xff || (cla & 0xe0) === 0x20 || (cla & 0xe0) === 0xa0) return this.refuse(SW.CLA_NOT_SUPPORTED);
+    if (!interindustry) {
+      this.dropResponse();
+      return status(SW.CLA_NOT_SUPPORTED);
+    }
     if (apdu.ins === INS.GET_RESPONSE && (cla & 0x80) === 0) return this.getResponse(apdu);
-    this.pending = undefined;
-    if (logicalChannel(cla) !== 0) return status(SW.LOGICAL_CHANNEL_NOT_SUPPORTED);
+    this.dropResponse();
     if (apdu.extended && !this.profile.extendedLength) return status(SW.WRONG_LENGTH);
     if (apdu.data.length > this.profile.maxCommandData) return status(SW.WRONG_LENGTH);
     if (this.snapshot.hasTag('only.get-data') && apdu.ins !== INS.GET_DATA) return status(SW.FUNCTION_NOT_SUPPORTED);
 
-    // Secure channel (AMD-D 5.6): unwrap, or refuse a command below the session's level.
-    let plain: CommandApdu = apdu;
-    let secured = false;
-    const sm = isSecureMessagingClass(cla);
-    if (this.snapshot.hasTag('scp.authenticated')) {
-      if (apdu.ins === INS.EXTERNAL_AUTHENTICATE) {
-        // Not part of the running session: no preceding INITIALIZE UPDATE (6985), and the session ends.
-        this.closeSession();
-        return status(SW.CONDITIONS_NOT_SATISFIED);
-      }
-      if (sm && this.snapshot.context.securityLevel !== 0) {
-        try {
-          plain = this.scp.unwrap(apdu);
-        } catch (err) {
-          if (!(err instanceof Scp03Error)) throw err;
-          this.closeSession();
-          return status(err.sw);
-        }
-        secured = true;
-      } else if (sm || (this.snapshot.context.securityLevel !== 0 && !SESSION_EXEMPT.has(apdu.ins))) {
-        this.closeSession();
-        return status(SW.SECURITY_STATUS_NOT_SATISFIED);
-      }
-    } else if (this.snapshot.hasTag('scp.initiated')) {
-      if (apdu.ins !== INS.EXTERNAL_AUTHENTICATE) {
-        this.closeSession();
-        if (sm) return status(SW.SECURITY_STATUS_NOT_SATISFIED);
-      }
-    } else if (sm && apdu.ins !== INS.EXTERNAL_AUTHENTICATE) {
-      return status(SW.SECURITY_STATUS_NOT_SATISFIED);
-    }
+    const gate = secureMessagingGate(this, apdu);
+    if (gate.sw !== undefined) return status(gate.sw);
+    const { plain, secured } = gate;
 
-    // An application selected on the basic channel gets every command but SELECT by name (GPCS 11.9).
-    const toApplet = this.snapshot.hasTag('selected.application') && !(plain.ins === INS.SELECT && plain.p1 === 0x04);
+    // An application selected on the channel gets every command but SELECT by name and MANAGE CHANNEL,
+    // which the OPEN processes (GPCS 11.9, 11.7).
+    const toApplet = this.hasTag('selected.application') && !(plain.ins === INS.SELECT && plain.p1 === 0x04) && plain.ins !== INS.MANAGE_CHANNEL;
     const handler = toApplet ? this.appletHandler() : this.dispatcher.handlerFor(plain.ins);
-    const chained = this.assembleChain(plain, handler);
+    const chained = assembleChain(this, plain, handler);
     if (chained === 'intermediate') return status(SW.SUCCESS);
     if (typeof chained === 'number') return status(chained);
     const ctx: CommandContext = { card: this, apdu: chained, secured };
     const resp = this.run(ctx, handler);
     let data = resp.data;
-    if (secured && this.snapshot.hasTag('scp.authenticated')) {
+    if (secured && this.hasTag('scp.authenticated')) {
       const wrapped = this.scp.wrap(resp.data, resp.sw);
       data = wrapped.subarray(0, wrapped.length - 2);
     }
-    return this.deliver(plain, data, resp.sw, handler?.readOnly === true);
+    const fitted = fitResponse(plain, data, resp.sw, handler?.readOnly === true);
+    if (fitted.pending) this.send({ type: 'RESPONSE_PENDING', channel: this.current, bytes: fitted.pending });
+    return fitted.rapdu;
   }
 
   private run(ctx: CommandContext, handler: CommandHandler | undefined): CardResponse {
     const base = (): CardResponse => {
       if (!handler) throw new CardStatusError(SW.INS_NOT_SUPPORTED);
+      if (handler.requires) {
+        const unmet = unmetPrecondition(handler.name, handler.requires, this, ctx.apdu.cla, ctx.secured);
+        if (unmet) throw new CardStatusError(unmet.sw, unmet.message);
+      }
       return handler.handle(ctx);
     };
     try {
@@ -368,46 +383,10 @@ export class Card implements CardRuntime {
     }
   }
 
-  /**
-   * ISO 7816-4 §5.3.3 command chaining: commands with CLA b5 set are collected (answered 9000) until the
-   * last one; the handler then sees one command with all the data. Only handlers that declare
-   * `chaining` accept it (6884 otherwise); a chain broken by another command is 6883.
-   */
-  private assembleChain(apdu: CommandApdu, handler: CommandHandler | undefined): CommandApdu | 'intermediate' | number {
-    const more = (apdu.cla & 0x10) !== 0;
-    const chain = this.chain;
-    if (!more && !chain) return apdu;
-    if (chain && (chain.ins !== apdu.ins || chain.p1 !== apdu.p1 || chain.p2 !== apdu.p2)) {
-      this.chain = undefined;
-      return SW.LAST_COMMAND_EXPECTED;
-    }
-    if (!handler?.chaining) {
-      this.chain = undefined;
-      return SW.COMMAND_CHAINING_NOT_SUPPORTED;
-    }
-    const size = (chain?.size ?? 0) + apdu.data.length;
-    if (size > MAX_CHAIN) {
-      this.chain = undefined;
-      return SW.WRONG_LENGTH;
-    }
-    const data = [...(chain?.data ?? []), apdu.data.slice()];
-    if (more) {
-      this.chain = { ins: apdu.ins, p1: apdu.p1, p2: apdu.p2, data, size };
-      return 'intermediate';
-    }
-    this.chain = undefined;
-    const all = new Uint8Array(size);
-    let off = 0;
-    for (const d of data) {
-      all.set(d, off);
-      off += d.length;
-    }
-    return { ...apdu, cla: apdu.cla & ~0x10, data: all };
-  }
-
   /** The handler standing for the selected applet: its model's process(), or 6D00 when it has none. */
   private appletHandler(): CommandHandler {
-    const record = findApplication(this.store, this.selectedAid);
+    const aid = this.selectedAid;
+    const record = findApplication(this.store, aid);
     const model = record ? this.appletModelFor(record.moduleAid) : undefined;
     return {
       name: model ? `applet ${model.name}` : 'applet without a model',
@@ -415,66 +394,25 @@ export class Card implements CardRuntime {
       chaining: true,
       handle: ({ apdu }) => {
         if (!model) throw new CardStatusError(SW.INS_NOT_SUPPORTED, 'no applet model for this instance');
-        return model.process(this.appletContext(this.selectedAid), apdu);
+        return model.process(this.appletContext(aid), apdu);
       },
     };
   }
 
-  /** Ends the secure channel session (a security failure, or a command that closes it). */
-  closeSession(): void {
-    this.pendingLoad = undefined;
-    this.scp.reset();
-    if (!this.snapshot.hasTag('scp.idle')) this.send({ type: 'scp.closed' });
-  }
-
-  /**
-   * Fits the response to Le (ISO 7816-4 §5.3.4): all of it when Ne allows; 6Cxx (exact length) for a
-   * read-only command asking fewer bytes; otherwise the first part and 61xx for GET RESPONSE. A command
-   * without Le that has response data answers 61xx (the T=0 convention, which hosts handle anyway).
-   */
-  private deliver(apdu: CommandApdu, data: Uint8Array, sw: number, readOnly: boolean): Uint8Array {
-    const len = data.length;
-    if (len === 0) return status(sw);
-    const max = apdu.extended ? 65536 : 256;
-    const ne = apdu.ne;
-    if (ne !== undefined && ne >= len && len <= max) return withSw(data, sw);
-    if (ne !== undefined && readOnly && len <= 256 && ne < len) return status(0x6c00 | (len & 0xff));
-    const first = ne === undefined ? 0 : Math.min(ne, max);
-    this.pending = withSw(data.subarray(first), sw);
-    return withSw(data.subarray(0, first), 0x6100 | Math.min(len - first, 256) & 0xff);
+  /** Any command but GET RESPONSE ends the wait for GET RESPONSE on its channel. */
+  private dropResponse(): void {
+    if (this.snapshot.context.channels[this.current]!.pending) this.send({ type: 'RESPONSE_DROPPED', channel: this.current });
   }
 
   private getResponse(apdu: CommandApdu): Uint8Array {
-    const pending = this.pending;
+    const pending = this.snapshot.context.channels[this.current]!.pending;
+    // A refused GET RESPONSE leaves the pending response for a correct one.
     if (apdu.p1 !== 0 || apdu.p2 !== 0) return status(SW.INCORRECT_P1P2);
     if (!pending) return status(SW.CONDITIONS_NOT_SATISFIED);
-    const rest = pending.length - 2;
-    const ne = apdu.ne ?? 256;
-    if (ne >= rest) {
-      this.pending = undefined;
-      return pending;
-    }
-    this.pending = pending.subarray(ne);
-    const remaining = this.pending.length - 2;
-    return withSw(pending.subarray(0, ne), 0x6100 | Math.min(remaining, 256) & 0xff);
+    const next = continueResponse(pending, apdu.ne);
+    this.send({ type: 'GET_RESPONSE', channel: this.current, rest: next.pending });
+    return next.rapdu;
   }
-
-  private refuse(sw: number): Uint8Array {
-    this.pending = undefined;
-    return status(sw);
-  }
-}
-
-function status(sw: number): Uint8Array {
-  return new Uint8Array([sw >> 8, sw & 0xff]);
-}
-
-function withSw(data: Uint8Array, sw: number): Uint8Array {
-  const out = new Uint8Array(data.length + 2);
-  out.set(data, 0);
-  out[data.length] = sw >> 8;
-  out[data.length + 1] = sw & 0xff;
-  return out;
 }
 
 /** Creates a card: personalised from its profile (or over an existing persistent memory), powered off. */

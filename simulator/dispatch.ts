@@ -1,5 +1,6 @@
 import type { CommandApdu } from '../protocol/apdu/index.ts';
 import type { CardRuntime } from './card-runtime.ts';
+import type { CardTag } from './card-setup.ts';
 
 /** What a handler answers: response data (plain, before secure messaging) and the status word. */
 export interface CardResponse {
@@ -9,10 +10,26 @@ export interface CardResponse {
 
 export interface CommandContext {
   card: CardRuntime;
-  /** The plain command (already unwrapped when it arrived under secure messaging). */
+  /** The plain command (already unwrapped when it arrived under secure messaging; chains assembled). */
   apdu: CommandApdu;
   /** True when the command arrived with secure messaging (C-MAC) in an authenticated session. */
   secured: boolean;
+}
+
+/**
+ * What must hold before a handler runs, checked by the card in this order, each with its status word:
+ * - `endsSession`: the command first ends the current channel's secure channel session (INITIALIZE UPDATE);
+ * - `cla`: `'iso'` (CLA 0x–3x, interindustry) or `'gp'` (CLA 8x–Ex, proprietary) — 6E00 otherwise (GPCS 11.1.4);
+ * - `session`: `'authenticated'` needs an authenticated secure channel on the channel (6982);
+ *   `'content'` also the ISD's content-management level and secure messaging when it is above 00
+ *   (GPCS Table 11-2; 6982);
+ * - `lifeCycle`: a card life-cycle permission tag (`may.manage`, `may.authenticate`; 6985, GPCS 5.1.1).
+ */
+export interface Preconditions {
+  endsSession?: boolean;
+  cla?: 'iso' | 'gp';
+  session?: 'authenticated' | 'content';
+  lifeCycle?: Extract<CardTag, 'may.manage' | 'may.authenticate'>;
 }
 
 /**
@@ -25,6 +42,8 @@ export interface CommandHandler {
   readOnly?: boolean;
   /** Accepts ISO command chaining (CLA b5): the card assembles the chain and calls `handle` once with all the data. */
   chaining?: boolean;
+  /** Checked by the card before `handle` runs (see Preconditions). */
+  requires?: Preconditions;
   handle(ctx: CommandContext): CardResponse;
 }
 

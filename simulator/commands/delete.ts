@@ -4,7 +4,6 @@ import { parseDeleteData, DeleteDataError } from '../../protocol/gp/commands/ind
 import { RECEIPT_CONTEXT } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse, CommandContext } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
-import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
 import { applicationKeys, findApplication, findLoadFile, storedApplications, storedLoadFiles } from '../content/content-records.ts';
 import { readLoadFileDataBlock } from '../../protocol/cap/index.ts';
@@ -53,16 +52,16 @@ function removeApplication(card: CardRuntime, aid: Uint8Array): void {
 export const deleteHandler: CommandHandler = {
   name: 'DELETE',
   ins: INS.DELETE,
+  requires: { cla: 'gp', session: 'content', lifeCycle: 'may.manage' },
   handle(ctx: CommandContext): CardResponse {
     const { card, apdu } = ctx;
-    requireContentManagement(ctx, 'DELETE');
     if (apdu.p1 & 0x80) throw new CardStatusError(SW.INCORRECT_P1P2, 'DELETE chaining is not supported');
     if (apdu.p1 !== 0x00 || (apdu.p2 !== 0x00 && apdu.p2 !== 0x80)) throw new CardStatusError(SW.INCORRECT_P1P2, 'P1 must be 00 and P2 00 or 80');
     const aid = deletedAid(apdu.data);
     const related = apdu.p2 === 0x80;
     if (card.registry.isIsd(aid)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'the ISD cannot be deleted');
     if (card.profile.preloaded.some((p) => equalBytes(p.aid, aid))) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `${toHex(aid)} is in ROM and cannot be deleted`);
-    card.pendingLoad = undefined;
+    card.endLoad();
     if (findApplication(card.store, aid)) {
       return card.store.transaction(() => {
         removeApplication(card, aid);

@@ -9,7 +9,7 @@ import {
   type RegistryEntry,
 } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse } from '../dispatch.ts';
-import type { CardRuntime } from '../card-runtime.ts';
+import type { CardRuntime, StatusCursor } from '../card-runtime.ts';
 
 /** Bytes a response may hold before 6310: 256, less room for R-MAC (8) and R-ENC padding (16). */
 const RESPONSE_BUDGET = 256;
@@ -80,9 +80,8 @@ function entriesFor(card: CardRuntime, p1: number): RegistryEntry[] {
 export const getStatusHandler: CommandHandler = {
   name: 'GET STATUS',
   ins: INS.GET_STATUS,
+  requires: { cla: 'gp', session: 'authenticated' },
   handle({ card, apdu, secured }): CardResponse {
-    if ((apdu.cla & 0x80) === 0) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'GET STATUS is a GP command (CLA 8x)');
-    if (!card.hasTag('scp.authenticated')) throw new CardStatusError(SW.SECURITY_STATUS_NOT_SATISFIED, 'GET STATUS needs an authenticated secure channel');
     const legacy = (apdu.p2 & 0xfe) === 0x00;
     if (!legacy && (apdu.p2 & 0xfe) !== 0x02) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 must be 00, 01, 02 or 03');
     const next = (apdu.p2 & 0x01) === 0x01;
@@ -93,12 +92,18 @@ export const getStatusHandler: CommandHandler = {
     const key = `${apdu.p1}:${apdu.p2 & 0xfe}:${toHex(apdu.data)}`;
 
     let start = 0;
+    const channel = card.channel;
     if (next) {
-      const cursor = card.statusCursor;
-      if (!cursor || cursor.p1 !== apdu.p1 || cursor.criteria !== key) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'no GET STATUS to continue');
-      start = cursor.next;
+      if (!card.can({ type: 'GET_STATUS_NEXT', channel, p1: apdu.p1, criteria: key, cursor: undefined })) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'no GET STATUS to continue');
+      start = card.statusCursor!.next;
     }
-    card.statusCursor = undefined;
+    // A first GET STATUS abandons a paging in progress; a "next" moves it on (or ends it) below.
+    const page = (cursor: StatusCursor | undefined): void => {
+      if (next) card.send({ type: 'GET_STATUS_NEXT', channel, p1: apdu.p1, criteria: key, cursor });
+      else if (cursor) card.send({ type: 'GET_STATUS_MORE', channel, cursor });
+      else if (card.hasTag('status.paging')) card.send({ type: 'GET_STATUS_ENDED', channel });
+    };
+    if (all.length === 0) page(undefined);
     if (all.length === 0) throw new CardStatusError(SW.REFERENCED_DATA_NOT_FOUND, 'no registry entry matches');
 
     const tags = criteria.tags ?? defaultStatusTags(apdu.p1);
@@ -114,9 +119,10 @@ export const getStatusHandler: CommandHandler = {
       size += encoded.length;
     }
     if (i < all.length) {
-      card.statusCursor = { p1: apdu.p1, criteria: key, next: i };
+      page({ p1: apdu.p1, criteria: key, next: i });
       return { data: concat(...parts), sw: SW.MORE_DATA_AVAILABLE };
     }
+    page(undefined);
     return { data: concat(...parts), sw: SW.SUCCESS };
   },
 };

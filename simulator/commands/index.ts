@@ -9,6 +9,7 @@ import { installHandler } from './install.ts';
 import { loadHandler } from './load.ts';
 import { deleteHandler } from './delete.ts';
 import { performSecurityOperationHandler } from './perform-security-operation.ts';
+import { manageChannelHandler } from './manage-channel.ts';
 
 /** Every command the ISD implements, one handler per INS. */
 export const DEFAULT_HANDLERS: CommandHandler[] = [
@@ -22,4 +23,5 @@ export const DEFAULT_HANDLERS: CommandHandler[] = [
   loadHandler,
   deleteHandler,
   performSecurityOperationHandler,
+  manageChannelHandler,
 ];

@@ -23,10 +23,10 @@ function findKeyset(card: CardRuntime, kvn: number): { kvn: number; keys: Uint8A
 export const initializeUpdateHandler: CommandHandler = {
   name: 'INITIALIZE UPDATE',
   ins: INS.INITIALIZE_UPDATE,
+  requires: { endsSession: true, cla: 'gp', lifeCycle: 'may.authenticate' },
   handle({ card, apdu }): CardResponse {
-    card.closeSession();
-    if ((apdu.cla & 0x80) === 0) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'INITIALIZE UPDATE is a GP command (CLA 80)');
-    if (!card.hasTag('may.authenticate')) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'life cycle state forbids a secure channel');
+    const initiated = { type: 'INITIALIZE_UPDATE', channel: card.channel } as const;
+    if (!card.can(initiated)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'a secure channel is opened with the ISD selected');
     if (apdu.p2 !== 0x00) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 (key identifier) must be 00');
     if (apdu.data.length !== 8) throw new CardStatusError(SW.WRONG_LENGTH, 'host challenge must be 8 bytes');
     const keyset = findKeyset(card, apdu.p1);
@@ -51,7 +51,7 @@ export const initializeUpdateHandler: CommandHandler = {
       aid: card.selectedAid,
       random: card.random,
     });
-    card.send({ type: 'scp.initiated' });
+    card.send(initiated);
     return { data, sw: SW.SUCCESS };
   },
 };

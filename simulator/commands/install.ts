@@ -4,7 +4,6 @@ import { parseInstallData, InstallDataError } from '../../protocol/gp/commands/i
 import { RECEIPT_CONTEXT, APP_INSTALLED, APP_SELECTABLE } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse, CommandContext } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
-import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
 import { findApplication, findLoadFile, encodeApplication, nextSequence } from '../content/content-records.ts';
 import { STORE_KEY } from '../storage-keys.ts';
@@ -34,15 +33,10 @@ function forLoad(card: CardRuntime, d: Extract<ReturnType<typeof parseInstallDat
   const declared = (p.nonVolatileCode ?? 0) + (p.nonVolatileData ?? 0);
   // GPCS 9.7: the minimum memory must be available now (it is not reserved).
   if (declared > card.store.freeBytes()) throw new CardStatusError(SW.NOT_ENOUGH_MEMORY, `${declared} bytes declared, ${card.store.freeBytes()} free`);
-  card.pendingLoad = {
-    loadFileAid: d.loadFileAid,
-    sdAid,
-    lfdbHash: d.lfdbHash && d.lfdbHash.length ? d.lfdbHash : undefined,
-    declaredSize: declared,
-    nextBlock: 0,
-    blocks: [],
-    size: 0,
-  };
+  const load = { loadFileAid: d.loadFileAid, sdAid, lfdbHash: d.lfdbHash && d.lfdbHash.length ? d.lfdbHash : undefined, declaredSize: declared, nextBlock: 0, blocks: [], size: 0 };
+  const event = { type: 'INSTALL_FOR_LOAD', channel: card.channel, load } as const;
+  if (!card.can(event)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'INSTALL [for load] needs the ISD selected in an authenticated session');
+  card.send(event);
   return { data: NO_CONFIRMATION, sw: SW.SUCCESS };
 }
 
@@ -128,9 +122,9 @@ function forMakeSelectable(card: CardRuntime, d: Extract<ReturnType<typeof parse
 export const installHandler: CommandHandler = {
   name: 'INSTALL',
   ins: INS.INSTALL,
+  requires: { cla: 'gp', session: 'content', lifeCycle: 'may.manage' },
   handle(ctx: CommandContext): CardResponse {
     const { card, apdu } = ctx;
-    requireContentManagement(ctx, 'INSTALL');
     if (apdu.p1 & 0x80) throw new CardStatusError(SW.INCORRECT_P1P2, 'INSTALL chaining is not supported');
     if (![0x02, 0x04, 0x08, 0x0c].includes(apdu.p1)) throw new CardStatusError(SW.INCORRECT_P1P2, `INSTALL role P1 = ${toHex(new Uint8Array([apdu.p1]))} is not supported`);
     if (apdu.p2 !== 0x00) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 must be 00 (combined load-install is not supported)');
@@ -142,7 +136,7 @@ export const installHandler: CommandHandler = {
       throw err;
     }
     // A new INSTALL abandons a load in progress (nothing of it was stored).
-    card.pendingLoad = undefined;
+    card.endLoad();
     switch (d.role) {
       case 'load': return forLoad(card, d);
       case 'install': return forInstall(card, d);

@@ -6,7 +6,6 @@ import { verifyDap } from '../../protocol/gp/dap.ts';
 import { RECEIPT_CONTEXT } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse, CommandContext } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
-import { requireContentManagement } from '../content/management-guard.ts';
 import { issueConfirmation } from '../content/confirmations.ts';
 import { encodeLoadFile, nextSequence, storedLoadFiles } from '../content/content-records.ts';
 import { readLoadFileDataBlock, CapError, type LoadFileInfo } from '../../protocol/cap/index.ts';
@@ -92,22 +91,27 @@ function completeLoad(card: CardRuntime, load: PendingLoad): CardResponse {
 export const loadHandler: CommandHandler = {
   name: 'LOAD',
   ins: INS.LOAD,
+  requires: { cla: 'gp', session: 'content', lifeCycle: 'may.manage' },
   handle(ctx: CommandContext): CardResponse {
     const { card, apdu } = ctx;
-    requireContentManagement(ctx, 'LOAD');
     const load = card.pendingLoad;
     if (!load) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'LOAD without a preceding INSTALL [for load]');
-    card.pendingLoad = undefined; // restored below only if this block is accepted
-    if (apdu.p1 !== 0x00 && apdu.p1 !== 0x80) throw new CardStatusError(SW.INCORRECT_P1P2, 'P1 must be 00 (more blocks) or 80 (last block)');
+    // Any refusal below ends the load: nothing of it remains (GPCS 9.3.5).
+    const refuse = (sw: number, message: string): never => {
+      card.endLoad();
+      throw new CardStatusError(sw, message);
+    };
+    if (apdu.p1 !== 0x00 && apdu.p1 !== 0x80) refuse(SW.INCORRECT_P1P2, 'P1 must be 00 (more blocks) or 80 (last block)');
+    const block = { type: 'LOAD_BLOCK', channel: card.channel, block: apdu.p2, last: apdu.p1 === 0x80, data: apdu.data.slice() } as const;
     // An out-of-sequence block breaks the load sequence: conditions of use not satisfied (reference §7.1).
-    if (apdu.p2 !== load.nextBlock) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `block ${apdu.p2} out of sequence, expected ${load.nextBlock}`);
-    if (apdu.data.length === 0) throw new CardStatusError(SW.WRONG_LENGTH, 'an empty LOAD block');
+    if (!card.can(block)) refuse(SW.CONDITIONS_NOT_SATISFIED, `block ${apdu.p2} out of sequence, expected ${load.nextBlock}`);
+    if (apdu.data.length === 0) refuse(SW.WRONG_LENGTH, 'an empty LOAD block');
     const size = load.size + apdu.data.length;
-    if (size + 2 * OBJECT_OVERHEAD + RECORD_ESTIMATE > card.store.freeBytes()) throw new CardStatusError(SW.NOT_ENOUGH_MEMORY, `the Load File exceeds the ${card.store.freeBytes()} bytes free`);
-    const next: PendingLoad = { ...load, blocks: [...load.blocks, apdu.data.slice()], size, nextBlock: load.nextBlock + 1 };
-    if (apdu.p1 === 0x80) return completeLoad(card, next);
-    if (next.nextBlock > 0xff) throw new CardStatusError(SW.INCORRECT_P1P2, 'more than 256 LOAD blocks');
-    card.pendingLoad = next;
+    if (size + 2 * OBJECT_OVERHEAD + RECORD_ESTIMATE > card.store.freeBytes()) refuse(SW.NOT_ENOUGH_MEMORY, `the Load File exceeds the ${card.store.freeBytes()} bytes free`);
+    if (!block.last && load.nextBlock + 1 > 0xff) refuse(SW.INCORRECT_P1P2, 'more than 256 LOAD blocks');
+    const complete: PendingLoad = { ...load, blocks: [...load.blocks, block.data], size, nextBlock: load.nextBlock + 1 };
+    card.send(block);
+    if (block.last) return completeLoad(card, complete);
     return { data: NO_CONFIRMATION, sw: SW.SUCCESS };
   },
 };

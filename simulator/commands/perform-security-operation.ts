@@ -17,8 +17,8 @@ export const performSecurityOperationHandler: CommandHandler = {
   name: 'PERFORM SECURITY OPERATION',
   ins: INS.PERFORM_SECURITY_OPERATION,
   chaining: true,
+  requires: { cla: 'iso' },
   handle({ card, apdu }): CardResponse {
-    if ((apdu.cla & 0x80) !== 0) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'PERFORM SECURITY OPERATION is an ISO command (CLA 0x)');
     if (apdu.p1 !== 0x9e || apdu.p2 !== 0x9a) throw new CardStatusError(SW.INCORRECT_P1P2, 'only COMPUTE DIGITAL SIGNATURE (P1-P2 9E9A) is supported');
     if (apdu.data.length === 0) throw new CardStatusError(SW.WRONG_LENGTH, 'nothing to sign');
     if (apdu.data.length > MAX_SIGNED_REQUEST) throw new CardStatusError(SW.WRONG_LENGTH, `requests above ${MAX_SIGNED_REQUEST} bytes are refused`);

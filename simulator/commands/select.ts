@@ -28,8 +28,8 @@ export const selectHandler: CommandHandler = {
   name: 'SELECT',
   ins: INS.SELECT,
   readOnly: true,
+  requires: { cla: 'iso' },
   handle({ card, apdu }): CardResponse {
-    if ((apdu.cla & 0x80) !== 0) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'SELECT is an ISO command (CLA 0x)');
     if (apdu.p1 !== 0x04) throw new CardStatusError(SW.INCORRECT_P1P2, 'only selection by DF name (P1 = 04) is supported');
     if (apdu.p2 !== 0x00 && apdu.p2 !== 0x02) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 must be 00 (first) or 02 (next)');
     if (apdu.data.length > 16) throw new CardStatusError(SW.WRONG_LENGTH, 'an AID has at most 16 bytes');
@@ -42,15 +42,16 @@ export const selectHandler: CommandHandler = {
     }
     if (!target) throw new CardStatusError(SW.FILE_NOT_FOUND);
     const isIsd = card.registry.isIsd(target);
-    if (!isIsd && card.hasTag('locked')) throw new CardStatusError(SW.FUNCTION_NOT_SUPPORTED, 'the card is locked: only the ISD is selectable');
-
-    const wasIsd = card.hasTag('selected.isd');
-    if (!card.hasTag('scp.idle') || !wasIsd || !isIsd) {
-      card.closeSession();
-      card.send({ type: isIsd ? 'select.isd' : 'select.application' });
+    const channel = card.channel;
+    if (isIsd) {
+      // Selecting the ISD again with nothing in progress changes nothing: the hot path sends no event.
+      const unchanged = card.hasTag('selected.isd') && card.hasTag('scp.idle') && !card.hasTag('status.paging') && card.pendingLoad === undefined;
+      if (!unchanged) card.send({ type: 'SELECT_ISD', channel, aid: target });
+    } else {
+      const event = { type: 'SELECT_APPLICATION', channel, aid: target } as const;
+      if (!card.can(event)) throw new CardStatusError(SW.FUNCTION_NOT_SUPPORTED, 'the card is locked: only the ISD is selectable');
+      card.send(event);
     }
-    card.selectedAid = target;
-    card.statusCursor = undefined;
     if (isIsd) return { data: card.isdFci, sw: card.hasTag('locked') ? SW.CARD_LOCKED_WARNING : SW.SUCCESS };
     const record = card.registry.applicationRecords().find((a) => equalBytes(a.aid, target));
     const model = record ? card.appletModelFor(record.moduleAid) : undefined;

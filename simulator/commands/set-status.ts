@@ -40,16 +40,15 @@ function securityDomainAndApplications(card: CardRuntime, aid: Uint8Array): Appl
 export const setStatusHandler: CommandHandler = {
   name: 'SET STATUS',
   ins: INS.SET_STATUS,
+  requires: { cla: 'gp', session: 'authenticated' },
   handle({ card, apdu }): CardResponse {
-    if ((apdu.cla & 0x80) === 0) throw new CardStatusError(SW.CLA_NOT_SUPPORTED, 'SET STATUS is a GP command (CLA 8x)');
-    if (!card.hasTag('scp.authenticated')) throw new CardStatusError(SW.SECURITY_STATUS_NOT_SATISFIED, 'SET STATUS needs an authenticated secure channel');
     if (apdu.p1 === 0x80) {
       // The data field (GPShell sends the ISD AID) is ignored when P1 = 80 (GPCS 11.10.2.3).
       const to = apdu.p2;
       if (cardLifeCycleName(to) === undefined) throw new CardStatusError(SW.INCORRECT_DATA, `${to.toString(16)} is not a card life cycle state`);
-      if (!card.can({ type: 'lifecycle.set', to })) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `illegal card life cycle transition to ${cardLifeCycleName(to)}`);
+      if (!card.can({ type: 'SET_CARD_LIFE_CYCLE', to })) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, `illegal card life cycle transition to ${cardLifeCycleName(to)}`);
       card.store.write(STORE_KEY.LIFE_CYCLE, new Uint8Array([to]));
-      card.send({ type: 'lifecycle.set', to });
+      card.send({ type: 'SET_CARD_LIFE_CYCLE', to });
       return { data: new Uint8Array(0), sw: SW.SUCCESS };
     }
     if (apdu.p1 === 0x40 || apdu.p1 === 0x60) {

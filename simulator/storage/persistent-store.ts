@@ -51,6 +51,7 @@ export class PersistentStore {
   // Volatile state (RAM): lost with power.
   #powered = true;
   #inTransaction = false;
+  #transactions: ((phase: 'begin' | 'commit' | 'abort') => void) | undefined;
   #journaled = new Set<string>();
   #hook: WriteHook | undefined;
   #durable: ((event: DurableEvent) => void) | undefined;
@@ -140,6 +141,7 @@ export class PersistentStore {
     this.#inTransaction = true;
     this.#journaled.clear();
     this.#memory.index = 0;
+    this.#transactions?.('begin');
   }
 
   /** Makes the transaction's writes permanent with one atomic 'commit' write (none if nothing was written). */
@@ -148,6 +150,7 @@ export class PersistentStore {
     const wrote = this.#memory.journal.length > 0;
     if (wrote) this.#memory.writeCommit(this.#hook);
     this.#endTransaction();
+    this.#transactions?.('commit');
     if (wrote) this.#durable?.('commit');
   }
 
@@ -156,6 +159,7 @@ export class PersistentStore {
     this.#assertTransaction('abort');
     this.#memory.rollBack(this.#hook);
     this.#endTransaction();
+    this.#transactions?.('abort');
   }
 
   /** Runs synchronous `fn` in a transaction: commit on return, abort on a thrown error; on power loss touches nothing. */
@@ -209,6 +213,11 @@ export class PersistentStore {
    */
   onCommit(hook: ((event: DurableEvent) => void) | undefined): void {
     this.#durable = hook;
+  }
+
+  /** Installs (or removes) the listener told when a transaction begins, commits or is aborted (the card machine's `store` region). */
+  onTransaction(listener: ((phase: 'begin' | 'commit' | 'abort') => void) | undefined): void {
+    this.#transactions = listener;
   }
 
   /** Cuts power between writes (the card is pulled): RAM state is lost, an open transaction stays journaled. */

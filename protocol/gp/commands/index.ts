@@ -6,3 +6,4 @@ export * from './install.ts';
 export * from './load.ts';
 export * from './delete.ts';
 export * from './perform-security-operation.ts';
+export * from './manage-channel.ts';
