@@ -110,22 +110,40 @@ function applicationFrom(bytes: Uint8Array): ApplicationRecord {
   return record;
 }
 
-/** Loaded ELFs in load order. */
+/**
+ * The lists of records by store, with the store's physicalWriteCount when they were read: every change
+ * of a stored object (write, removal, abort, tear, recovery) is a physical write, so an unchanged count
+ * means unchanged lists. The card reads the application list on every SELECT.
+ */
+const LOAD_FILE_LISTS = new WeakMap<PersistentStore, { writes: number; records: LoadFileRecord[] }>();
+const APPLICATION_LISTS = new WeakMap<PersistentStore, { writes: number; records: ApplicationRecord[] }>();
+
+/** Loaded ELFs in load order (a new array each time; the records are shared and frozen). */
 export function storedLoadFiles(store: PersistentStore): LoadFileRecord[] {
-  return store
+  const writes = store.physicalWriteCount;
+  const cached = LOAD_FILE_LISTS.get(store);
+  if (cached?.writes === writes && store.powered) return cached.records.slice();
+  const records = store
     .keys(ELF_PREFIX)
     .filter((k) => !k.endsWith('/lfdb'))
     .map((k) => loadFileFrom(store.get(k)!))
     .sort((a, b) => a.sequence - b.sequence);
+  LOAD_FILE_LISTS.set(store, { writes, records });
+  return records.slice();
 }
 
-/** Application instances in install order. */
+/** Application instances in install order (a new array each time; the records are shared and frozen). */
 export function storedApplications(store: PersistentStore): ApplicationRecord[] {
-  return store
+  const writes = store.physicalWriteCount;
+  const cached = APPLICATION_LISTS.get(store);
+  if (cached?.writes === writes && store.powered) return cached.records.slice();
+  const records = store
     .keys(APP_PREFIX)
     .filter((k) => k.split('/').length === 2)
     .map((k) => applicationFrom(store.get(k)!))
     .sort((a, b) => a.sequence - b.sequence);
+  APPLICATION_LISTS.set(store, { writes, records });
+  return records.slice();
 }
 
 /** The last AID findApplication looked up (a copy) and its store key: the card asks for the same AID on every command. */
