@@ -1,6 +1,8 @@
 import { CardStatusError, SW, INS } from '../../protocol/apdu/index.ts';
 import { equalBytes, toHex } from '../../protocol/bytes.ts';
-import { parseInstallData, InstallDataError } from '../../protocol/gp/commands/index.ts';
+import { parseInstallData, InstallDataError, INSTALL_P1 } from '../../protocol/gp/commands/index.ts';
+
+const SUPPORTED_ROLES = new Set<number>([INSTALL_P1.FOR_LOAD, INSTALL_P1.FOR_INSTALL, INSTALL_P1.FOR_MAKE_SELECTABLE, INSTALL_P1.FOR_INSTALL_AND_MAKE_SELECTABLE]);
 import { RECEIPT_CONTEXT, APP_INSTALLED, APP_SELECTABLE } from '../../protocol/gp/data/index.ts';
 import type { CommandHandler, CardResponse, CommandContext } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
@@ -125,8 +127,8 @@ export const installHandler: CommandHandler = {
   requires: { cla: 'gp', session: 'content', lifeCycle: 'may.manage' },
   handle(ctx: CommandContext): CardResponse {
     const { card, apdu } = ctx;
-    if (apdu.p1 & 0x80) throw new CardStatusError(SW.INCORRECT_P1P2, 'INSTALL chaining is not supported');
-    if (![0x02, 0x04, 0x08, 0x0c].includes(apdu.p1)) throw new CardStatusError(SW.INCORRECT_P1P2, `INSTALL role P1 = ${toHex(new Uint8Array([apdu.p1]))} is not supported`);
+    if (apdu.p1 & INSTALL_P1.MORE_COMMANDS) throw new CardStatusError(SW.INCORRECT_P1P2, 'INSTALL chaining is not supported');
+    if (!SUPPORTED_ROLES.has(apdu.p1)) throw new CardStatusError(SW.INCORRECT_P1P2, `INSTALL role P1 = ${toHex(new Uint8Array([apdu.p1]))} is not supported`);
     if (apdu.p2 !== 0x00) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 must be 00 (combined load-install is not supported)');
     let d: ReturnType<typeof parseInstallData>;
     try {

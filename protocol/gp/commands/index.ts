@@ -7,3 +7,4 @@ export * from './load.ts';
 export * from './delete.ts';
 export * from './perform-security-operation.ts';
 export * from './manage-channel.ts';
+export * from './install-data.ts';

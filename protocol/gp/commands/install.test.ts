@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, hex, toHex } from '../../bytes.ts';
 import { parseCommandApdu } from '../../apdu/index.ts';
-import { buildInstallForInstall, buildInstallForLoad, buildInstallForMakeSelectable, encodeMemorySize, InstallDataError, parseInstallData } from './install.ts';
+import { buildInstallForInstall, buildInstallForLoad, buildInstallForMakeSelectable, encodeMemorySize } from './install.ts';
+import { InstallDataError, parseInstallData } from './install-data.ts';
 
 const ELF = fromHex('D0D1D2D3D4D501');
 const APPLET = fromHex('D0D1D2D3D4D50101');
