@@ -22,17 +22,19 @@ const authenticated = (n: ChannelNumber) => stateIn(`#ch${n}-authenticated`);
 function channelRegion(n: ChannelNumber) {
   const tag = (name: Parameters<typeof channelTag>[1]) => channelTag(n, name);
   const ends = { guard: on(n), target: '.idle' } as const;
+  const closed = {
+    on: {
+      MANAGE_CHANNEL_OPEN: [
+        { guard: and([on(n), 'opensOnApplication']), target: `#ch${n}-application`, actions: 'openChannel' as const },
+        { guard: on(n), target: 'open', actions: 'openChannel' as const },
+      ],
+    },
+  };
   return {
     initial: n === 0 ? ('open' as const) : ('closed' as const),
     states: {
-      closed: {
-        on: {
-          MANAGE_CHANNEL_OPEN: [
-            { guard: and([on(n), 'opensOnApplication']), target: `#ch${n}-application`, actions: 'openChannel' as const },
-            { guard: on(n), target: 'open', actions: 'openChannel' as const },
-          ],
-        },
-      },
+      // The basic channel is never closed (ISO 7816-4 §5.1.1.2): it has no `closed` state.
+      ...(n === 0 ? {} : { closed }),
       open: {
         type: 'parallel' as const,
         tags: [tag('open')],
