@@ -20,7 +20,7 @@ function pcscWithoutDaemon(script: string): { status: number | null; stdout: str
 }
 
 describe('pcsc reader (smartcard package)', () => {
-  it('without a daemon fails fast with NO_DAEMON and a one-line message naming pcscd', () => {
+  it('without a daemon fails fast with NO_DAEMON and a one-line message naming pcscd', (ctx) => {
     const r = pcscWithoutDaemon(`
       import { createPcscReader } from './reader-bridge/index.ts';
       try { await createPcscReader(); console.log('opened'); }
@@ -29,7 +29,11 @@ describe('pcsc reader (smartcard package)', () => {
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout.trim()) as { name: string; code: string; message: string };
     expect(out.name).toBe('ReaderError');
-    if (out.code === 'NO_LIBRARY') throw new Error(`the smartcard package is not installed here, so NO_DAEMON cannot be checked: ${out.message}`);
+    if (out.code === 'NO_LIBRARY') {
+      // Outside CI a machine without the smartcard build skips this check with the reason (CI=1 or CARDLAB_PCSC=1: a failure).
+      if (!process.env.CI && process.env.CARDLAB_PCSC !== '1') ctx.skip(`the smartcard package does not load here, so NO_DAEMON cannot be checked: ${out.message}`);
+      throw new Error(`the smartcard package is not installed here, so NO_DAEMON cannot be checked: ${out.message}`);
+    }
     expect(out.code).toBe('NO_DAEMON');
     expect(out.message).not.toContain('\n');
     expect(out.message).toMatch(/pcscd/);

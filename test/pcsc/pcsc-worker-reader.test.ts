@@ -3,9 +3,10 @@
  * over vpcd from this test's main thread (serveCardOverVpcd) to a private pcscd (startPrivatePcscd:
  * the quickack namespace when permitted, else plain loopback on private vpcd ports), and
  * createPcscWorkerReader drives `Virtual PCD 00 00`. With the blocking `smartcard` calls in this thread
- * instead, pcscd would wait for the card's ATR answer forever. Nothing is skipped: a missing package
+ * instead, pcscd would wait for the card's ATR answer forever. A missing package skips (fails under CI or CARDLAB_PCSC=1):
  * fails every test with what to install.
  */
+import { pcscLane } from '../support/system-components.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { createCard } from '../../simulator/index.ts';
@@ -35,7 +36,11 @@ let reader: PcscWorkerReader | undefined;
 let setupError: Error | undefined;
 const card = createCard({ seed: 0 });
 
+/** Skipped with the reason outside CI when pcscd, vpcd or the smartcard build is missing (test/support/system-components.ts). */
+const lane = await pcscLane({ opensc: false });
+
 beforeAll(async () => {
+  if (lane.skip) return;
   try {
     stack = await startPrivatePcscd();
     console.log(`pcsc worker: private pcscd (${stack.mode})`);
@@ -59,7 +64,7 @@ function ready(): PcscWorkerReader {
   return reader!;
 }
 
-describe('createPcscWorkerReader: PC/SC in a worker thread, the vpcd card served by the main thread', () => {
+describe.skipIf(lane.skip !== undefined)(`createPcscWorkerReader: PC/SC in a worker thread, the vpcd card served by the main thread${lane.skip ? ` (${lane.skip})` : ''}`, () => {
   it('runs a host session (SELECT, GET DATA, 61xx, 6Cxx, extended Le, reset, SCP03 level 33) with the same bytes as the sim reader', async () => {
     const r = ready();
     const viaPcsc: TraceEntry[] = [];

@@ -2,10 +2,11 @@
  * The CI lane through the real PC/SC stack, no card needed: pcscd (in a network namespace with
  * `quickack 1` loopback routes when `ip netns` is permitted, else on plain loopback) with vsmartcard's
  * vpcd driver, a simulated card served by `cardlab card serve --vpcd`, and real PC/SC clients
- * (opensc-tool, the `smartcard` package) talking to it. Nothing is skipped: when a package or the
- * daemon is missing, the suite fails and says what to install. One file, so these tests never run in
+ * (opensc-tool, the `smartcard` package) talking to it. When a package or the daemon is missing the
+ * suite is skipped with what to install — and fails under CI or CARDLAB_PCSC=1. One file, so these tests never run in
  * parallel with each other (vpcd's port 35963 is fixed).
  */
+import { pcscLane } from '../support/system-components.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
@@ -90,7 +91,11 @@ function ready(): void {
   if (setupError) throw setupError;
 }
 
+/** Skipped with the reason outside CI when pcscd, vpcd or the smartcard build is missing (test/support/system-components.ts). */
+const lane = await pcscLane();
+
 beforeAll(async () => {
+  if (lane.skip) return;
   try {
     await setUp();
   } catch (err) {
@@ -119,7 +124,7 @@ afterAll(async () => {
   if (stack) stopStack(stack);
 });
 
-describe('PC/SC lane: a simulated card through pcscd and vpcd', () => {
+describe.skipIf(lane.skip !== undefined)(`PC/SC lane: a simulated card through pcscd and vpcd${lane.skip ? ` (${lane.skip})` : ''}`, () => {
   it('the pcsc reader on Virtual PCD 00 00 exchanges the same APDUs with identical responses as the sim reader (same seed)', async () => {
     ready();
     const viaPcsc: TraceEntry[] = [];

@@ -1,0 +1,55 @@
+/**
+ * Tests that need a system component (pcscd, vsmartcard's vpcd, opensc-tool, the `smartcard` native build)
+ * skip with the reason and what to install when it is missing on a developer's machine, and fail when it is
+ * required: under CI (`CI` set: .ci/run installs everything) or when `CARDLAB_PCSC=1` asks for the PC/SC
+ * lanes (`npm run test:pcsc`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export const PCSC_INSTALL = 'apt-get install pcscd vsmartcard-vpcd pcsc-tools opensc libpcsclite-dev, then npm install (builds the optional smartcard package)';
+
+/** True when a missing PC/SC component must fail the tests instead of skipping them. */
+export function pcscRequired(): boolean {
+  return Boolean(process.env.CI) || process.env.CARDLAB_PCSC === '1';
+}
+
+function hasCommand(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
+}
+
+let smartcard: Promise<string | undefined> | undefined;
+/** Why the `smartcard` package cannot be loaded here (not installed, or its native build failed); undefined when it loads. */
+export function smartcardProblem(): Promise<string | undefined> {
+  smartcard ??= import('smartcard').then(
+    () => undefined,
+    (err: Error) => `the smartcard package does not load (${err.message.split('\n')[0]})`,
+  );
+  return smartcard;
+}
+
+/** What is missing for the PC/SC lanes (pcscd + vpcd + opensc-tool + `smartcard`), or undefined when everything is here. */
+export async function missingPcscComponents(options: { opensc?: boolean; smartcard?: boolean } = {}): Promise<string[]> {
+  const missing: string[] = [];
+  if (!hasCommand('pcscd')) missing.push('pcscd');
+  if (!existsSync('/etc/reader.conf.d/vpcd')) missing.push('vsmartcard-vpcd (/etc/reader.conf.d/vpcd)');
+  if (options.opensc !== false && !hasCommand('opensc-tool')) missing.push('opensc-tool (opensc)');
+  if (options.smartcard !== false) {
+    const problem = await smartcardProblem();
+    if (problem) missing.push(problem);
+  }
+  return missing;
+}
+
+/**
+ * Decides a PC/SC test file's fate at collection time: `skip` is a reason (the suite is then declared with
+ * `describe.skip` and the reason in its name) or undefined (run; a missing component then fails with what
+ * to install).
+ */
+export async function pcscLane(options: { opensc?: boolean; smartcard?: boolean } = {}): Promise<{ skip: string | undefined; missing: string[] }> {
+  const missing = await missingPcscComponents(options);
+  if (missing.length === 0 || pcscRequired()) return { skip: undefined, missing };
+  const skip = `skipped: missing ${missing.join(', ')}; install: ${PCSC_INSTALL}; CI=1 or CARDLAB_PCSC=1 makes this a failure`;
+  console.warn(`PC/SC lane ${skip}`);
+  return { skip, missing };
+}
