@@ -11,7 +11,7 @@ export class ReaderSpecError extends Error {
  * `Virtual PCD 00 00` — e.g. one served by `cardlab card serve --vpcd`), `pcsc[:NAME]` (a real reader,
  * the first one or the one whose name starts with NAME), `replay:FILE` (a recorded trace).
  */
-export async function openReader(spec: string, options: { card?: string; seed?: string } = {}): Promise<{ reader: Reader; card?: Card; cardFile?: string }> {
+export async function openReader(spec: string, options: { card?: string; seed?: number | string } = {}): Promise<{ reader: Reader; card?: Card; cardFile?: string }> {
   if (spec === 'sim') {
     if (!options.card) throw new ReaderSpecError('--reader sim needs --card <card image> (make one with `cardlab card new`)');
     const cardFile = resolve(options.card);

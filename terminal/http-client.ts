@@ -72,8 +72,42 @@ export async function callJson<T, B = unknown>(step: ProvisionStep, url: string,
     }
   }
   if (last instanceof TerminalError) throw last;
-  const reason = (last as Error)?.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : ((last as Error)?.message ?? String(last));
+  const reason = (last as Error)?.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : networkCause(last);
   throw new TerminalError(step, 'network', `${url}: ${reason}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`);
+}
+
+/**
+ * What went wrong on the network, named by its cause: undici's "fetch failed" hides the system error
+ * (ECONNREFUSED, ENOTFOUND, ECONNRESET, …) in `cause`, sometimes inside an AggregateError.
+ */
+export function networkCause(err: unknown): string {
+  const causes: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const x = e as { code?: string; message?: string; errors?: unknown[]; cause?: unknown; hostname?: string; address?: string; port?: number };
+    if (x.code) {
+      const where = x.hostname ?? (x.address ? `${x.address}${x.port ? `:${x.port}` : ''}` : undefined);
+      const meaning: Record<string, string> = {
+        ECONNREFUSED: 'connection refused',
+        ENOTFOUND: 'host not found (DNS)',
+        EAI_AGAIN: 'DNS lookup failed (temporary)',
+        ECONNRESET: 'connection reset',
+        ETIMEDOUT: 'connection timed out',
+        EHOSTUNREACH: 'host unreachable',
+        UND_ERR_SOCKET: 'connection closed by the server',
+        UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+      };
+      causes.push(`${meaning[x.code] ?? x.message ?? 'network error'} (${x.code}${where ? ` ${where}` : ''})`);
+      break;
+    }
+    if (Array.isArray(x.errors) && x.errors.length) e = x.errors[0];
+    else e = x.cause;
+  }
+  if (causes.length) return causes[0]!;
+  // No system error code: name the innermost cause ("fetch failed: bad port" for a port fetch refuses to use).
+  const messages: string[] = [];
+  for (let x = err as { message?: string; cause?: unknown } | undefined, depth = 0; x && depth < 4; x = x.cause as typeof x, depth++) if (x.message) messages.push(x.message);
+  return messages.length ? messages.join(': ') : String(err);
 }
 
 /** The server's own error code of a refusal, if it sent one. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseSeed } from '../options.ts';
 import { dirname, join } from 'node:path';
 import { createCard, readProfileFile } from '../../../simulator/index.ts';
 
@@ -8,9 +9,9 @@ export function registerCardNew(card: Command): void {
     .command('new')
     .description('personalise a new card from a profile and write its card image')
     .option('--profile <file>', 'card profile (JSON, see simulator/profile/card-profile.schema.json)')
-    .option('--seed <seed>', 'seed for card-unique data the profile leaves open (CIN, IC serial)', '0')
+    .option('--seed <n>', 'seed for card-unique data the profile leaves open (CIN, IC serial)', parseSeed, 0)
     .requiredOption('-o, --output <file>', 'card image file to write')
-    .action((opts: { profile?: string; seed: string; output: string }) => {
+    .action((opts: { profile?: string; seed: number; output: string }) => {
       const profile = opts.profile ? readProfileFile(opts.profile) : {};
       const c = createCard({ profile, seed: opts.seed });
       c.saveImage(opts.output);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseSeed } from '../options.ts';
 import { toHex } from '../../../protocol/bytes.ts';
 import { loadCard } from '../../../simulator/index.ts';
 import { serveCardOverVpcd, type VpcdServerEvent } from '../../../reader-bridge/index.ts';
@@ -28,8 +29,8 @@ export function registerCardServe(card: Command): void {
     .description("serve a card image to the system's PC/SC daemon through vsmartcard's vpcd driver until interrupted; the card image is written through at every commit")
     .requiredOption('--vpcd <[host:]port>', 'the vpcd driver to connect to (35963 = reader Virtual PCD 00 00)')
     .requiredOption('--card <file>', 'card image file (from `cardlab card new`)')
-    .option('--seed <seed>', "seed of the card's random source for this session", '0')
-    .action(async (opts: { vpcd: string; card: string; seed: string }) => {
+    .option('--seed <n>', "seed of the card's random source for this session", parseSeed, 0)
+    .action(async (opts: { vpcd: string; card: string; seed: number }) => {
       const { host, port } = parseVpcdAddress(opts.vpcd);
       const c = loadCard(opts.card, { seed: opts.seed, writeThrough: true });
       let quietRetries = false;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseSeed } from '../options.ts';
 import { loadCard, runCardShell } from '../../../simulator/index.ts';
 
 /** `cardlab card shell --card card.json [--seed N] [--annotate]`: drive a card image with C-APDUs on standard input. */
@@ -7,9 +8,9 @@ export function registerCardShell(card: Command): void {
     .command('shell')
     .description('power the card on, read one C-APDU (hex) per line from stdin, print one R-APDU per line; the card image is written through at every commit')
     .requiredOption('--card <file>', 'card image file (from `cardlab card new`)')
-    .option('--seed <seed>', "seed of the card's random source for this session", '0')
+    .option('--seed <n>', "seed of the card's random source for this session", parseSeed, 0)
     .option('--annotate', 'print # lines explaining each exchange')
-    .action(async (opts: { card: string; seed: string; annotate?: boolean }) => {
+    .action(async (opts: { card: string; seed: number; annotate?: boolean }) => {
       const c = loadCard(opts.card, { seed: opts.seed, writeThrough: true });
       await runCardShell({ card: c, input: process.stdin, output: process.stdout, annotate: opts.annotate === true });
       // Every commit is already on disk; this last save seals an image that was read plain (/1).

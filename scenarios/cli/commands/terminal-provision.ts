@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseReaderSpec, parseSeed } from '../options.ts';
 import { writeFileSync } from 'node:fs';
 import { provision } from '../../../terminal/index.ts';
 import { toAnnotatedText, toJsonLines, type TraceEntry } from '../../../reader-bridge/index.ts';
@@ -14,15 +15,15 @@ export function registerTerminalProvision(program: Command): void {
   terminal
     .command('provision')
     .description('run S1–S16: collate the card, select the service, have the card sign, relay the install, start the service')
-    .requiredOption('--reader <reader>', 'sim, vpcd, pcsc[:NAME] or replay:FILE')
+    .requiredOption('--reader <reader>', 'sim, vpcd, pcsc[:NAME] or replay:FILE', parseReaderSpec)
     .option('--card <file>', 'card image for --reader sim (written through at every commit)')
-    .option('--seed <seed>', "seed of the simulated card's random source", '0')
+    .option('--seed <n>', "seed of the simulated card's random source", parseSeed, 0)
     .requiredOption('--issuer <url>', 'issuer server URL')
     .requiredOption('--provider <url>', 'provider server URL')
     .requiredOption('--service <id>', 'service to provision')
     .option('--trace <file>', 'write the card-side APDU trace (.jsonl: JSON lines; otherwise annotated text)')
     .option('--json', 'print the result as JSON instead of progress lines')
-    .action(async (o: { reader: string; card?: string; seed: string; issuer: string; provider: string; service: string; trace?: string; json?: boolean }) => {
+    .action(async (o: { reader: string; card?: string; seed: number; issuer: string; provider: string; service: string; trace?: string; json?: boolean }) => {
       const { reader, card, cardFile } = await openReader(o.reader, { card: o.card, seed: o.seed });
       // The card's memory is its image: each commit is on disk before the card answers, so a terminal
       // killed mid-flow leaves the card as a real one pulled from the reader would be.
