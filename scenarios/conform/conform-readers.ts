@@ -80,6 +80,27 @@ class SwappableCard implements ServedCard {
   }
 }
 
+let processStack: Promise<PrivatePcscd> | undefined;
+
+/**
+ * This process's private pcscd, started by the first vpcd run and reused by the next (pcsc-lite reads its
+ * socket once per process), stopped by PID when the process exits (and by the script's watchdog should
+ * the process be killed outright). A start that failed is tried again by the next run.
+ */
+function processPcscd(): Promise<PrivatePcscd> {
+  processStack ??= startPrivatePcscd().then(
+    (stack) => {
+      process.once('exit', () => stack.stop());
+      return stack;
+    },
+    (err: unknown) => {
+      processStack = undefined;
+      throw err;
+    },
+  );
+  return processStack;
+}
+
 /**
  * vpcd: a private pcscd of this process (startPrivatePcscd), the path's card served to it over vpcd from
  * this thread, and the host on `Virtual PCD 00 00` through the PC/SC worker reader. One connection for the
@@ -88,7 +109,7 @@ class SwappableCard implements ServedCard {
 async function openVpcdLane(): Promise<ConformLane> {
   let stack: PrivatePcscd;
   try {
-    stack = await startPrivatePcscd();
+    stack = await processPcscd();
   } catch (err) {
     throw new ConformUnavailable(`reader vpcd: ${(err as Error).message}`);
   }
@@ -100,7 +121,6 @@ async function openVpcdLane(): Promise<ConformLane> {
     await server?.stop();
     await reader?.waitForCard(false, 2_000).catch(() => undefined);
     await reader?.close();
-    stack.stop();
   };
   return {
     spec: 'vpcd',

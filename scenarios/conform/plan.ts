@@ -110,7 +110,7 @@ export function refusalsAt(w: ConformWorld, state: ConformState): { negatives: N
 /**
  * The suite: for every feature, the shortest path to each state and to each edge of its walk (and, for
  * small features, every simple path) — then a greedy set cover keeps the fewest paths that cover every
- * state node and transition any of them covers. Each path ends with the refusals of the state it reached.
+ * state node, transition and kind of refusal (per channel) any of them covers. Each path ends with the refusals of the state it reached.
  */
 export function planConformance(w: ConformWorld, features: Feature[] = conformFeatures()): ConformPath[] {
   interface Candidate { feature: Feature; start: ConformState; steps: HostStep[]; items: Set<string> }
@@ -123,8 +123,10 @@ export function planConformance(w: ConformWorld, features: Feature[] = conformFe
       const key = JSON.stringify(tail);
       if (seen.has(key)) continue;
       seen.add(key);
-      const { covered } = replay(w, start, steps);
-      all.push({ feature: f, start, steps, items: new Set([...covered.states.map((x) => `S ${x}`), ...covered.transitions.map((x) => `T ${x}`)]) });
+      const { covered, end } = replay(w, start, steps);
+      // The refusals its end state offers count too, so every kind of refusal is tried on every channel.
+      const refusals = refusalsAt(w, end).negatives.map((n) => `R ${n.name}`);
+      all.push({ feature: f, start, steps, items: new Set([...covered.states.map((x) => `S ${x}`), ...covered.transitions.map((x) => `T ${x}`), ...refusals]) });
     }
   }
   const uncovered = new Set(all.flatMap((c) => [...c.items]));
