@@ -8,10 +8,13 @@ import { ScenarioError } from '../../scenarios/scenario-error.ts';
 import { toJunitXml } from '../../scenarios/reporters/junit-reporter.ts';
 import { toAnnotatedText } from '../../reader-bridge/index.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { junitXsdErrors } from '../support/junit-xsd.ts';
+import { resultsSchemaErrors } from '../support/results-schema.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'scenarios');
 const SUITE = join(import.meta.dirname, '..', '..', 'scenarios', 'suite');
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cardlab.js');
+const ROOT = join(import.meta.dirname, '..', '..');
 
 function loadError(file: string): ScenarioError {
   try {
@@ -103,14 +106,25 @@ describe('scenario runner', () => {
 });
 
 describe('cardlab run (CLI)', () => {
-  it('runs a folder with 2 workers, writes JUnit listing every scenario, exits 1 on a failure', () => {
+  it('runs a folder with 2 workers, writes JUnit and results.json valid against their schemas, exits 1 on a failure', async () => {
     const dir = tempDir('cardlab-run-');
-    const junit = join(dir, 'junit.xml');
-    const r = spawnSync(process.execPath, [BIN, 'run', FIXTURES, join(SUITE, 'card-locked.yaml'), '--workers', '2', '--junit', junit, '--trace-dir', join(dir, 'traces')], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [BIN, 'run', FIXTURES, join(SUITE, 'card-locked.yaml'), '--workers', '2', '--junit', join(dir, 'out/junit.xml'), '--json', join(dir, 'out/results.json'), '--trace-dir', join(dir, 'out/traces')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/5 scenarios: 1 passed, 1 failed, 3 could not run/);
-    expect(readFileSync(junit, 'utf8').match(/<testcase /g)).toHaveLength(5);
-    expect(readdirSync(join(dir, 'traces')).filter((f) => f.endsWith('.trace.txt'))).toHaveLength(5);
+    const junit = readFileSync(join(dir, 'out/junit.xml'), 'utf8');
+    expect(await junitXsdErrors(junit)).toEqual([]);
+    expect(junit.match(/<testcase /g)).toHaveLength(5);
+    expect(readdirSync(join(dir, 'out/traces')).filter((f) => f.endsWith('.trace.txt'))).toHaveLength(5);
+    const results = JSON.parse(readFileSync(join(dir, 'out/results.json'), 'utf8')) as { summary: { total: number; durationMs: number }; results: { durationMs: number; traces: { text: string; jsonl: string } }[] };
+    expect(resultsSchemaErrors(results)).toEqual([]);
+    expect(results.summary).toMatchObject({ total: 5, passed: 1, failed: 4, errors: 3, skipped: 0 });
+    // Paths in both reports are relative to the folder cardlab ran in.
+    for (const s of results.results) {
+      expect(s.traces.text).not.toMatch(/^\//);
+      expect(readFileSync(join(ROOT, s.traces.text), 'utf8')).toMatch(/^# /);
+      expect(readFileSync(join(ROOT, s.traces.jsonl), 'utf8')).toBeTypeOf('string');
+    }
+    expect(junit).toContain(`trace: ${results.results[0]!.traces.text}`);
   });
 });
 
