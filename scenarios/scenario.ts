@@ -17,6 +17,21 @@ export interface CapSpec {
   version?: string;
 }
 
+/**
+ * A fault on the terminal's calls to the issuer or the provider (msw on the global fetch). The loader
+ * fills `kind` in from the fields given (see faults/network-fault-kind.ts): `status` answers that HTTP
+ * status with a JSON error body, `delayMs` answers late, neither fails the connection.
+ */
+export interface NetworkFaultSpec {
+  target: 'issuer' | 'provider';
+  path?: string;
+  kind?: 'error' | 'delay' | 'drop-response' | 'status';
+  status?: number;
+  delayMs?: number;
+  times?: number;
+  after?: number;
+}
+
 export interface FaultSpec {
   tearAtWrite?: number;
   tearAtApdu?: number;
@@ -24,7 +39,7 @@ export interface FaultSpec {
   tamperResponse?: { match: string; byte?: number };
   latencyMs?: number;
   removeCardAtApdu?: number;
-  network?: { target: 'issuer' | 'provider'; path?: string; kind?: 'error' | 'delay' | 'drop-response' | 'status'; status?: number; delayMs?: number; times?: number; after?: number };
+  network?: NetworkFaultSpec;
   notificationFailures?: number;
   clear?: true;
 }

@@ -53,9 +53,9 @@ describe('scenario files: validation names file, line and path', () => {
     expect(() => parseScenario('name: x\nsteps:\n  - apdu: "00A4040000"\n    expectt: { sw: "9000" }\n', 'inline.yaml')).toThrow(/inline\.yaml:3: steps\[0\]: unknown field 'expectt'/);
   });
 
-  it('keeps unquoted hex as written (80500000 is not a number, 0012 keeps its zeros)', () => {
-    const s = parseScenario('name: x\nsteps:\n  - apdu: 80CA004200\n  - apdu: 0012\n    expect: { sw: 9000 }\n', 'inline.yaml');
-    expect(s.steps[0]!.apdu).toBe('80CA004200');
+  it('refuses unquoted hex that YAML reads as a number (80CA004200 is a string, 0012 is 12), naming the quoted form', () => {
+    expect(() => parseScenario('name: x\nsteps:\n  - apdu: 80CA004200\n  - apdu: 0012\n', 'inline.yaml')).toThrow('inline.yaml:4: steps[1].apdu: 0012 is read by YAML as a number (12); write it quoted: "0012"');
+    const s = parseScenario('name: x\nsteps:\n  - apdu: "80CA004200"\n  - apdu: "0012"\n    expect: { sw: "9000" }\n', 'inline.yaml');
     expect(s.steps[1]!.apdu).toBe('0012');
     expect(s.steps[1]!.expect!.sw).toBe('9000');
   });
