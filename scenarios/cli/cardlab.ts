@@ -5,6 +5,7 @@ import { registerCardShell } from './commands/card-shell.ts';
 import { registerCardServe } from './commands/card-serve.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerRun } from './commands/run.ts';
+import { registerValidate } from './commands/validate.ts';
 import { registerCapBuild } from './commands/cap-build.ts';
 import { registerConform } from './commands/conform.ts';
 import { registerServe } from './commands/serve.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCardServe(card);
   registerDemo(program);
   registerRun(program);
+  registerValidate(program);
   registerServe(program);
   registerTerminalProvision(program);
   registerConform(program);
