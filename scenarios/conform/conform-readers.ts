@@ -24,13 +24,15 @@ export class ConformUnavailable extends Error {
 }
 
 /**
- * Where the suite's paths run. A lane with `fresh` gives every path a new card (`card` is then that card,
- * in this process: its machine state can be compared with the model's); a lane without it talks to one
- * card throughout (a real card, a recorded trace), so paths must leave that card as they found it.
+ * Where the suite's paths run:
+ * - `fresh`: every path gets a new card of this process (sim, vpcd): its machine state can be compared with the model's;
+ * - `shared`: one card throughout (a real card through PC/SC), so each path gives back what it changed, and paths
+ *   that need another start life cycle, or would lock or terminate the card, are left out unless `--destructive`;
+ * - `recorded`: a trace of an earlier run (replay:FILE), replayed path for path as it was recorded.
  */
 export interface ConformLane {
   readonly spec: string;
-  readonly fresh: boolean;
+  readonly kind: 'fresh' | 'shared' | 'recorded';
   /** The reader for the next path; with a fresh lane, `card` is in it, powered off. */
   readerFor(card: Card | undefined): Promise<Reader>;
   close(): Promise<void>;
@@ -43,7 +45,7 @@ export function isReaderSpec(spec: string): boolean {
 /** The lane for `--reader`: sim (in process), vpcd (a private pcscd, the card served over vpcd), pcsc[:NAME], replay:FILE. */
 export async function openConformLane(spec: string): Promise<ConformLane> {
   if (!isReaderSpec(spec)) throw new ConformUsageError(`unknown reader '${spec}': use sim, vpcd, pcsc[:NAME] or replay:FILE`);
-  if (spec === 'sim') return { spec, fresh: true, readerFor: async (card) => createSimReader(card), close: async () => {} };
+  if (spec === 'sim') return { spec, kind: 'fresh', readerFor: async (card) => createSimReader(card), close: async () => {} };
   if (spec === 'vpcd') return openVpcdLane();
   let reader: Reader | undefined;
   try {
@@ -54,7 +56,9 @@ export async function openConformLane(spec: string): Promise<ConformLane> {
   }
   if (!reader) throw new ConformUsageError(`unknown reader '${spec}'`);
   const one = reader;
-  return { spec, fresh: false, readerFor: async () => one, close: () => one.close() };
+  // Paths close their reader when they end; the one reader of a shared or recorded lane closes with the lane.
+  const kept: Reader = { ...one, name: one.name, powerOn: () => one.powerOn(), powerOff: () => one.powerOff(), reset: () => one.reset(), transmit: (c) => one.transmit(c), isCardPresent: () => one.isCardPresent(), on: (e, f) => one.on(e, f), close: async () => {} };
+  return { spec, kind: spec.startsWith('replay:') ? 'recorded' : 'shared', readerFor: async () => kept, close: () => one.close() };
 }
 
 /**
@@ -124,7 +128,7 @@ async function openVpcdLane(): Promise<ConformLane> {
   };
   return {
     spec: 'vpcd',
-    fresh: true,
+    kind: 'fresh',
     async readerFor(card) {
       if (!card) throw new Error('the vpcd lane serves a card of this process');
       if (reader) await reader.powerOff();

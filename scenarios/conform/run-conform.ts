@@ -1,6 +1,7 @@
 import { withTrace, type Reader, type TraceEntry } from '../../reader-bridge/index.ts';
 import { createCard, resolveProfile, type Card } from '../../simulator/index.ts';
-import { swHex, swMeaning, swOf } from '../../protocol/apdu/index.ts';
+import { SW, swHex, swMeaning, swOf } from '../../protocol/apdu/index.ts';
+import { buildDelete } from '../../protocol/gp/commands/index.ts';
 import { seededRandom } from '../../protocol/crypto/random-source.ts';
 import { Scp03HostSession } from '../../protocol/gp/scp03/index.ts';
 import { CARD_LIFE_CYCLE, cardLifeCycleName } from '../../protocol/gp/data/index.ts';
@@ -83,7 +84,7 @@ const PLAIN_IN_SESSION = new Set([0xa4, 0x50, 0xc0, 0x70]);
  * against the model's after each step (when the card is in this process), the refusals of the state
  * reached, then the read-back of life cycle and registry.
  */
-async function runPath(w: ConformWorld, path: ConformPath, index: number, reader: Reader, card: Card | undefined, powerVisible: boolean, keys: HostKeys, seed: number): Promise<StepResult[]> {
+async function runPath(w: ConformWorld, path: ConformPath, index: number, reader: Reader, card: Card | undefined, powerVisible: boolean, keys: HostKeys, seed: number, giveBack: boolean): Promise<StepResult[]> {
   const steps: StepResult[] = [];
   const sessions = new Map<Channel, Scp03HostSession>();
   let state: ConformState = initialState(path.startLifeCycle, w.isdAid);
@@ -179,6 +180,12 @@ async function runPath(w: ConformWorld, path: ConformPath, index: number, reader
       throw new PathFailure(`${where()}: ${message}`, {});
     },
   }, state);
+  if (giveBack && state.card.hasTag('may.manage')) {
+    // A card that is not ours gets back what the path put on it (the read-back left a session on channel 0).
+    title = 'give back: DELETE what the path loaded';
+    if (state.content.elfs.includes('app')) await transmit(buildDelete(w.material.app.packageAid), SW.SUCCESS, true, 0);
+    if (state.content.elfs.includes('lib')) await transmit(buildDelete(w.material.lib.packageAid, { related: true }), SW.SUCCESS, true, 0);
+  }
   return steps;
 }
 
@@ -223,8 +230,8 @@ export async function runConformance(options: ConformOptions = {}): Promise<Conf
       const started = performance.now();
       const base = { file: 'conform', name: path.name, tags: [path.feature], seed, trace: [] as TraceEntry[] };
       let skipReason: string | undefined;
-      if (!lane.fresh && path.startLifeCycle !== CARD_LIFE_CYCLE.SECURED) skipReason = `needs a fresh card in ${cardLifeCycleName(path.startLifeCycle)}`;
-      if (!lane.fresh && isDestructive(path) && !options.destructive) skipReason = 'would lock or terminate the card (run with --destructive)';
+      if (lane.kind === 'shared' && path.startLifeCycle !== CARD_LIFE_CYCLE.SECURED) skipReason = `needs a fresh card in ${cardLifeCycleName(path.startLifeCycle)}`;
+      if (lane.kind === 'shared' && isDestructive(path) && !options.destructive) skipReason = 'would lock or terminate the card (run with --destructive)';
       if (skipReason) {
         const r: ScenarioResult = { ...base, status: 'skipped', durationMs: 0, steps: [], skipReason };
         results.push(r);
@@ -232,13 +239,13 @@ export async function runConformance(options: ConformOptions = {}): Promise<Conf
         continue;
       }
       const lifeCycle = LIFE_CYCLE_NAMES[path.startLifeCycle]!;
-      const card = lane.fresh ? (options.cardFactory?.({ seed, lifeCycle: path.startLifeCycle, path }) ?? createCard({ seed, profile: { lifeCycle } })) : undefined;
+      const card = lane.kind === 'fresh' ? (options.cardFactory?.({ seed, lifeCycle: path.startLifeCycle, path }) ?? createCard({ seed, profile: { lifeCycle } })) : undefined;
       if (card) options.plant?.(card, path);
       const keys = options.keys ?? (card ? card.keyset() : undefined) ?? DEFAULT_KEYS;
       const reader = withTrace(await lane.readerFor(card), base.trace);
       let r: ScenarioResult;
       try {
-        const steps = await runPath(w, path, index, reader, card, lane.spec === 'sim', keys, seed);
+        const steps = await runPath(w, path, index, reader, card, lane.spec === 'sim', keys, seed, lane.kind === 'shared');
         r = { ...base, status: 'passed', durationMs: Math.round(performance.now() - started), steps };
         passed.push(path);
       } catch (err) {

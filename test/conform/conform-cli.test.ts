@@ -37,7 +37,7 @@ describe('cardlab conform (command line)', () => {
     expect(option.stderr).toContain("unknown option '--fast'");
   });
 
-  it('runs on sim: prints the coverage, writes JUnit, JSON and traces, exits 0', () => {
+  it('runs on sim: prints the coverage, writes JUnit, JSON and traces (which --reader replay:FILE replays), exits 0', () => {
     const r = conform('--junit', join(dir, 'junit.xml'), '--json', join(dir, 'report.json'), '--trace-dir', join(dir, 'traces'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/coverage: states (\d+)\/\1, transitions (\d+)\/\2\n/);
@@ -46,5 +46,9 @@ describe('cardlab conform (command line)', () => {
     expect(json.coverage.transitions.missing).toEqual([]);
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('<testsuite name="cardlab conform"');
     expect(existsSync(join(dir, 'traces', 'conform-run.trace.txt'))).toBe(true);
+    // The whole run's trace replays: same seed, same host challenges, same verdicts.
+    const replay = conform('--reader', `replay:${join(dir, 'traces', 'conform-run.trace.txt')}`);
+    expect(replay.status, replay.stdout).toBe(0);
+    expect(replay.stdout).toMatch(/(\d+) scenarios: \1 passed, 0 failed/);
   });
 });
