@@ -32,7 +32,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-const BOOTSTRAP = new URL('./pcsc-worker-bootstrap.mjs', import.meta.url);
+const BOOTSTRAP = new URL(import.meta.url.endsWith('.ts') ? './pcsc-worker-bootstrap.mjs' : './pcsc-worker.js', import.meta.url);
 
 /**
  * The one worker thread of the process: the `smartcard` bindings keep process-wide state (one loaded

@@ -49,14 +49,14 @@ function matches(file: string, grep: string | undefined): boolean {
   }
 }
 
-const WORKER = fileURLToPath(new URL('./suite-worker.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './suite-worker.ts' : './suite-worker.js', import.meta.url));
 
 async function runInWorkers(files: string[], opts: SuiteOptions, workers: number): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = new Array(files.length);
   let next = 0;
   let stop = false;
   const lane = async () => {
-    const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER, [], { execArgv: WORKER.endsWith('.ts') ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
       while (!stop && next < files.length) {
         const i = next++;
