@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve, sep } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -56,6 +56,34 @@ describe('architecture: imports flow protocol ← simulator ← reader-bridge �
   });
 
   it('has no import against the arrows', () => {
+    expect(violations).toEqual([]);
+  });
+});
+
+describe('architecture: root files (index.ts, vitest.ts) are composition roots that enter each folder through its index.ts', () => {
+  const violations: string[] = [];
+  let checked = 0;
+  const rootFiles = readdirSync(ROOT).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && statSync(join(ROOT, name)).isFile());
+  for (const name of rootFiles) {
+    const text = readFileSync(join(ROOT, name), 'utf8');
+    for (const m of text.matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2]!;
+      if (!spec.startsWith('.')) continue;
+      checked++;
+      const path = relative(ROOT, resolve(ROOT, spec));
+      const target = path.split(sep)[0]!;
+      if (!(target in ALLOWED)) violations.push(`${name} imports ${spec}: not one of the source folders`);
+      // A folder without an index.ts yet (protocol has none; its sub-folders have theirs) is entered at its modules.
+      else if (existsSync(join(ROOT, target, 'index.ts')) && path !== `${target}${sep}index.ts`) violations.push(`${name} imports ${spec}: enter ${target} through its index.ts`);
+    }
+  }
+
+  it('checks the root files', () => {
+    expect(rootFiles).toEqual(expect.arrayContaining(['index.ts', 'vitest.ts']));
+    expect(checked).toBeGreaterThan(5);
+  });
+
+  it('has no root import past a folder index', () => {
     expect(violations).toEqual([]);
   });
 });
