@@ -8,4 +8,5 @@ export { readBody, parseJsonBody } from './read-body.ts';
 export { SIGNATURE_HEADER, signBody, verifyBodySignature, labelledMac, macEquals, REQUEST_AUTHORISATION_LABEL } from './hmac.ts';
 export { listen, LISTEN_TIMEOUTS, type Listening, type ListenTimeouts } from './listen.ts';
 export { statusFetch } from './http-fetch.ts';
+export { healthRoute } from './health.ts';
 export { annotateRequestLog, createLogger, requestLog, REDACTED_PATHS, type Logger } from './logger.ts';

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import type { RequestHandler, Response } from 'express';
 
 export type { Logger } from 'pino';
@@ -43,17 +44,25 @@ function withoutPersonalData(object: Record<string, unknown>): Record<string, un
   return { ...kept, redacted };
 }
 
-/** A pino logger (JSON lines, no pretty-printing) with the redaction above; `level: 'silent'` for tests. */
-export function createLogger(options: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
-  return pino(
-    {
-      name: options.name,
-      level: options.level ?? 'info',
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      formatters: { log: withoutPersonalData },
-    },
-    destinationOf(options.destination ?? process.stdout),
-  );
+/**
+ * A pino logger with the redaction above; `level: 'silent'` for tests. `format: 'json'` (the default)
+ * writes JSON lines for machines; `'pretty'` one human-readable line per entry (pino-pretty: time, level,
+ * message, then the fields), colourised when the destination is a terminal — what `cardlab serve` uses on a TTY.
+ */
+export function createLogger(options: { name: string; level?: string; destination?: NodeJS.WritableStream; format?: 'json' | 'pretty' }): Logger {
+  const settings = {
+    name: options.name,
+    level: options.level ?? 'info',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { log: withoutPersonalData },
+  };
+  const stream = options.destination ?? process.stdout;
+  if (options.format === 'pretty') {
+    const fd = stream === process.stderr ? 2 : stream === process.stdout ? 1 : undefined;
+    const tty = (stream as { isTTY?: boolean }).isTTY === true;
+    return pino(settings, PinoPretty({ destination: fd ?? stream, sync: true, colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' }));
+  }
+  return pino(settings, destinationOf(stream));
 }
 
 /**

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { ApiRouter, bearerTokenScheme, errorHandler, notFoundHandler, requestLog } from '../http/index.ts';
+import { healthRoute, ApiRouter, bearerTokenScheme, errorHandler, notFoundHandler, requestLog } from '../http/index.ts';
 import { seramComponents } from '../../protocol/seram/index.ts';
 import type { IssuerDeps } from './issuer-deps.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -24,6 +24,7 @@ export function createIssuerApp(deps: IssuerDeps): IssuerApp {
   app.set('query parser', 'simple');
   // Every answer is a fresh state of a protocol exchange: no conditional GETs, so no ETag to hash.
   app.set('etag', false);
+  healthRoute(app, () => deps.store.ping());
   app.use(requestLog(deps.logger));
 
   // Each route reads its own body (its own limit), after the router has authenticated the caller.

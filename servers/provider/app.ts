@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { ApiRouter, bearerTokenScheme, bodySignatureScheme, errorHandler, notFoundHandler, requestLog } from '../http/index.ts';
+import { healthRoute, ApiRouter, bearerTokenScheme, bodySignatureScheme, errorHandler, notFoundHandler, requestLog } from '../http/index.ts';
 import type { ProviderDeps } from './provider-deps.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
@@ -21,6 +21,7 @@ export function createProviderApp(deps: ProviderDeps): Express {
   app.set('query parser', 'simple');
   // Every answer is a fresh state of a protocol exchange: no conditional GETs, so no ETag to hash.
   app.set('etag', false);
+  healthRoute(app, () => deps.store.ping());
   app.use(requestLog(deps.logger));
 
   // The router authenticates before it reads a body (each route its own limit); the issuer's HMAC is

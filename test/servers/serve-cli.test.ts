@@ -15,8 +15,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cardlab-serve-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** Starts `cardlab serve` and resolves with its four ready lines. */
-function serve(): Promise<{ child: ChildProcess; lines: Record<string, string> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(extra: string[] = ['--log-level', 'silent']): Promise<{ child: ChildProcess; lines: Record<string, string>; stderr: () => string }> {
+  // Ports chosen at run time (the stable defaults 7410/7411 are for people).
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--issuer-port', '0', '--provider-port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((done, fail) => {
     const lines: Record<string, string> = {};
     const timer = setTimeout(() => fail(new Error('cardlab serve did not get ready in 20 s')), 20_000);
@@ -25,7 +28,7 @@ function serve(): Promise<{ child: ChildProcess; lines: Record<string, string> }
       if (m) lines[m[1]!] = m[2]!;
       if (Object.keys(lines).length === 4) {
         clearTimeout(timer);
-        done({ child, lines });
+        done({ child, lines, stderr: () => stderr });
       }
     });
     child.on('exit', (code) => fail(new Error(`cardlab serve exited with ${code}`)));
@@ -124,5 +127,28 @@ describe('cardlab serve', () => {
         expect(bytes.toString('latin1').toUpperCase().includes(toHex(k))).toBe(false);
       }
     }
+  });
+});
+
+describe('cardlab serve: health and logs', () => {
+  it('answers GET /healthz on both servers, logs JSON lines off a terminal without redacting its own name, and logs its shutdown', async () => {
+    const run = await serve(['--log-level', 'info']);
+    for (const url of [run.lines.issuer!, run.lines.provider!]) {
+      const r = await fetch(`${url}/healthz`);
+      expect([r.status, await r.json()]).toEqual([200, { status: 'ok', database: 'ok' }]);
+    }
+    expect(await stop(run.child)).toBe(0);
+    const lines = run.stderr().trim().split('\n').map((l) => JSON.parse(l) as { name?: string; msg?: string });
+    expect(lines.every((l) => l.name === 'cardlab')).toBe(true);
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^shutting down/), 'stopped']));
+  });
+
+  it('--log-format pretty writes one readable line per entry, not JSON', async () => {
+    const run = await serve(['--log-level', 'info', '--log-format', 'pretty']);
+    await fetch(`${run.lines.issuer!}/services`).catch(() => undefined);
+    expect(await stop(run.child)).toBe(0);
+    const text = run.stderr();
+    expect(text).toMatch(/INFO.*shutting down/);
+    expect(text.trim().split('\n').some((l) => l.startsWith('{'))).toBe(false);
   });
 });

@@ -1,14 +1,14 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { newDemoCard } from '../../env/demo-card.ts';
 import { demoServices } from '../../env/demo-services.ts';
 import { createLogger, ensureDemoData, startServers } from '../../../servers/index.ts';
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0..65535 (0 picks a free one).');
-  return n;
-}
+import { parsePort } from '../options.ts';
+
+/** Default ports of `cardlab serve`, stable so that a terminal or a scenario can be pointed at them (0 picks free ones). */
+export const DEFAULT_ISSUER_PORT = 7410;
+export const DEFAULT_PROVIDER_PORT = 7411;
 
 /**
  * `cardlab serve [--issuer-port N] [--provider-port N] [--data-dir DIR]`: the issuer and provider
@@ -19,24 +19,30 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the card issuer and service provider servers (embedded database, demo data on first start)')
-    .option('--issuer-port <n>', 'issuer port (0 picks a free one)', parsePort, 0)
-    .option('--provider-port <n>', 'provider port (0 picks a free one)', parsePort, 0)
-    .option('--data-dir <dir>', 'databases, keys and demo card', './.cardlab')
-    .option('--log-level <level>', 'pino log level for stderr (silent, error, warn, info, debug)', 'info')
-    .action(async (opts: { issuerPort: number; providerPort: number; dataDir: string; logLevel: string }) => {
+    .option('--issuer-port <n>', 'issuer port (0 picks a free one)', parsePort, DEFAULT_ISSUER_PORT)
+    .option('--provider-port <n>', 'provider port (0 picks a free one)', parsePort, DEFAULT_PROVIDER_PORT)
+    .option('--data-dir <dir>', 'databases, keys and demo card (keep it out of a git repository, or ignore it)', './.cardlab')
+    .option('--log-level <level>', 'log level on stderr (silent, error, warn, info, debug)', 'info')
+    .addOption(new Option('--log-format <format>', 'log lines: pretty (one readable line per entry) or json; default pretty on a terminal, json otherwise').choices(['pretty', 'json']))
+    .action(async (opts: { issuerPort: number; providerPort: number; dataDir: string; logLevel: string; logFormat?: 'pretty' | 'json' }) => {
       const dataDir = resolve(opts.dataDir);
       // Logs go to stderr: stdout carries only the lines scripts read.
-      const logger = createLogger({ name: 'cardlab', level: opts.logLevel, destination: process.stderr });
+      const format = opts.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');
+      const logger = createLogger({ name: 'cardlab', level: opts.logLevel, destination: process.stderr, format });
       const servers = await startServers({ dataDir, issuerPort: opts.issuerPort, providerPort: opts.providerPort, logger });
       const demo = await ensureDemoData(servers, dataDir, {
         card: (dap) => newDemoCard(dap, 'cardlab-serve-demo'),
         services: demoServices(),
       });
       await new Promise<void>((done) => {
-        const stop = () => {
+        const stop = (signal: NodeJS.Signals) => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          servers.close().then(done, (err: unknown) => {
+          logger.info({ signal }, 'shutting down: no new requests, the outbox stops, databases close');
+          servers.close().then(() => {
+            logger.info('stopped');
+            done();
+          }, (err: unknown) => {
             process.stderr.write(`cardlab serve: ${(err as Error).message}\n`);
             process.exitCode = 1;
             done();

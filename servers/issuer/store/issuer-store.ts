@@ -153,6 +153,8 @@ export class StoreError extends Error {
 }
 
 export interface IssuerStore {
+  /** Resolves when the database answers (`GET /healthz`). */
+  ping(): Promise<void>;
   createCardholder(c: CardholderRecord): Promise<void>;
   getCardholder(id: string): Promise<CardholderRecord | undefined>;
 

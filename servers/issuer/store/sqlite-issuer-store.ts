@@ -148,6 +148,10 @@ export interface SqliteIssuerStoreOptions {
  */
 export class SqliteIssuerStore implements IssuerStore {
   readonly db: SqlDatabase;
+
+  async ping(): Promise<void> {
+    this.db.get('SELECT 1');
+  }
   readonly #box: SecretBox;
   readonly #applications = new Map<string, ApplicationRecord>();
   /** Opened secrets by their sealed bytes (and place): a card's keys are opened once, not at every read. */

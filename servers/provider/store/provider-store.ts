@@ -101,6 +101,8 @@ export interface NewMember {
 }
 
 export interface ProviderStore {
+  /** Resolves when the database answers (`GET /healthz`). */
+  ping(): Promise<void>;
   createService(s: ServiceRecord): Promise<void>;
   getService(id: string): Promise<ServiceRecord | undefined>;
   listServices(): Promise<ServiceRecord[]>;

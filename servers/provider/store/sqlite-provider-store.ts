@@ -62,6 +62,10 @@ const toStart = (r: SqlRow): StartRecord => ({
 export class SqliteProviderStore implements ProviderStore {
   readonly db: SqlDatabase;
 
+  async ping(): Promise<void> {
+    this.db.get('SELECT 1');
+  }
+
   readonly #services = new Map<string, ServiceRecord>();
 
   constructor(file: string) {
