@@ -15,6 +15,20 @@ export interface SuiteOptions extends Omit<RunOptions, 'environment'> {
   bail?: boolean;
   onStart?: (total: number) => void;
   onResult?: (result: ScenarioResult) => void;
+  /**
+   * Interrupts the run (Ctrl-C, SIGTERM): no scenario starts any more, workers are stopped, a scenario that
+   * was running is reported as an error "interrupted", and those never started as skipped "not run" — so the
+   * reports written afterwards are complete and say what happened. In process (workers = 1) the running
+   * scenario finishes first.
+   */
+  signal?: AbortSignal;
+}
+
+function interruptedResult(file: string, running: boolean, signal: AbortSignal): ScenarioResult {
+  const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'interrupted');
+  return running
+    ? { file, name: file, tags: [], seed: 0, status: 'error', durationMs: 0, steps: [], trace: [], failure: { message: `interrupted (${why}) while it ran` } }
+    : { file, name: file, tags: [], seed: 0, status: 'skipped', durationMs: 0, steps: [], trace: [], skipReason: `not run: the run was interrupted (${why})` };
 }
 
 const SCENARIO_FILE = /\.(ya?ml|json)$/;
@@ -55,8 +69,18 @@ async function runInWorkers(files: string[], opts: SuiteOptions, workers: number
   const results: ScenarioResult[] = new Array(files.length);
   let next = 0;
   let stop = false;
+  const children = new Set<ReturnType<typeof fork>>();
+  const onAbort = () => {
+    stop = true;
+    for (const c of children) c.kill('SIGTERM');
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const lane = async () => {
+    if (opts.signal?.aborted) return;
     const child = fork(WORKER, [], { execArgv: WORKER.endsWith('.ts') ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.add(child);
+    // A worker killed on interruption closes the channel; that is not an error of the run.
+    child.on('error', () => undefined);
     try {
       while (!stop && next < files.length) {
         const i = next++;
@@ -69,17 +93,31 @@ async function runInWorkers(files: string[], opts: SuiteOptions, workers: number
           child.once('message', onMessage);
           child.once('exit', onExit);
           child.send({ file: files[i], options: { seed: opts.seed, reader: opts.reader } });
-        }).catch((err: Error): ScenarioResult => ({ file: files[i]!, name: files[i]!, tags: [], seed: 0, status: 'error', durationMs: 0, steps: [], trace: [], failure: { message: err.message } }));
+        }).catch((err: Error): ScenarioResult =>
+          opts.signal?.aborted ? interruptedResult(files[i]!, true, opts.signal) : { file: files[i]!, name: files[i]!, tags: [], seed: 0, status: 'error', durationMs: 0, steps: [], trace: [], failure: { message: err.message } },
+        );
         results[i] = result;
         opts.onResult?.(result);
         if (opts.bail && (result.status === 'failed' || result.status === 'error')) stop = true;
       }
     } finally {
+      children.delete(child);
       child.kill();
     }
   };
   await Promise.all(Array.from({ length: Math.min(workers, files.length) }, lane));
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (opts.signal?.aborted) notRun(files, results, opts);
   return results.filter(Boolean);
+}
+
+/** After an interruption: every scenario that never started, reported as not run. */
+function notRun(files: string[], results: ScenarioResult[], opts: SuiteOptions): void {
+  for (let i = 0; i < files.length; i++) {
+    if (results[i]) continue;
+    results[i] = interruptedResult(files[i]!, false, opts.signal!);
+    opts.onResult?.(results[i]!);
+  }
 }
 
 /** Runs every scenario under `paths`; results in file order. */
@@ -90,10 +128,12 @@ export async function runSuite(paths: string[], opts: SuiteOptions = {}): Promis
   if (workers > 1 && files.length > 1) return runInWorkers(files, opts, workers);
   const results: ScenarioResult[] = [];
   for (const file of files) {
+    if (opts.signal?.aborted) break;
     const r = await runScenario(file, { seed: opts.seed, reader: opts.reader });
     results.push(r);
     opts.onResult?.(r);
     if (opts.bail && (r.status === 'failed' || r.status === 'error')) break;
   }
+  if (opts.signal?.aborted) notRun(files, results, opts);
   return results;
 }

@@ -31,7 +31,18 @@ export function registerRun(program: Command): void {
       if (paths.length === 0) paths = [bundledSuite()];
       const reporter = createConsoleReporter();
       const recorder = createSuiteRunRecorder();
+      // Ctrl-C or SIGTERM: stop the workers, then write the partial reports (a second Ctrl-C exits at once).
+      const interrupt = new AbortController();
+      const onSignal = (signal: NodeJS.Signals) => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.stderr.write(`\ncardlab run: ${signal}: stopping; the reports will list what ran\n`);
+        interrupt.abort(new Error(signal));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const results = await runSuite(paths, {
+        signal: interrupt.signal,
         workers,
         reader: o.reader,
         seed: o.seed,
@@ -54,6 +65,9 @@ export function registerRun(program: Command): void {
       if (o.junit) write(o.junit, toJunitXml(results, undefined, { ...run, traces }));
       if (o.json) write(o.json, toResultsJson(results, { ...run, traces }));
       if (results.length === 0) throw new Error(`no scenario files under ${paths.join(', ')}`);
-      process.exitCode = results.every((r) => r.status === 'passed' || r.status === 'skipped') ? 0 : 1;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // 130 after an interruption (128 + SIGINT, the shell's convention), else 0 or 1.
+      process.exitCode = interrupt.signal.aborted ? 130 : results.every((r) => r.status === 'passed' || r.status === 'skipped') ? 0 : 1;
     });
 }
