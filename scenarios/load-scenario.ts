@@ -72,15 +72,15 @@ function hexPaths(node: SchemaNode, value: unknown, path: Path, out: Map<string,
 }
 
 /**
- * Why a hex scalar is not a string for every YAML tool, or undefined when it is. YAML 1.2 reads an
+ * Why a scalar meant as a string (hex above all) is not one for every YAML tool, or undefined when it is. YAML 1.2 reads an
  * unquoted `9000` as a number and `80E80001` as Infinity; YAML 1.1 tools also read `0b0101` as 5.
  */
-function hexLiteralProblem(node: Scalar): string | undefined {
+function notAStringProblem(node: Scalar): string | undefined {
   const source = node.source ?? '';
   const quoted = JSON.stringify(source);
   const read = (v: unknown) => (v === null ? 'null' : typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : `a ${typeof v}`);
   if (typeof node.value !== 'string') {
-    if (source === '') return 'has no value (YAML reads null); write the hex quoted, e.g. "9000"';
+    if (source === '') return 'has no value (YAML reads null); write the value quoted';
     const shown = typeof node.value === 'number' && String(node.value) !== source ? ` (${node.value})` : '';
     return `${source} is read by YAML as ${read(node.value)}${shown}; write it quoted: ${quoted}`;
   }
@@ -139,7 +139,7 @@ export function checkScenarioText(text: string, file: string): ScenarioCheck {
   for (const path of hexValuePaths(doc.toJS())) {
     const node = doc.getIn(path, true);
     if (!isScalar(node)) continue;
-    const reason = hexLiteralProblem(node);
+    const reason = notAStringProblem(node);
     if (!reason) continue;
     problems.push(problem(path, reason));
     reported.push(jsonPath(path));
@@ -169,7 +169,10 @@ export function checkScenarioText(text: string, file: string): ScenarioCheck {
   const rest = result.errors.filter((e) => !covered.includes(e) && !(COMBINATORS.includes(e.name) && covered.some((c) => within(c.path, jsonPath(e.path)))));
   if (rest.length > 0) {
     const { path, reason } = explain(rest, value);
-    problems.push(problem(path, reason));
+    // Any string field (a name, a trace text) written so that YAML reads something else: say how to quote it.
+    const node = doc.getIn(path, true);
+    const asString = rest.some((e) => e.name === 'type' && jsonPath(e.path) === jsonPath(path) && String(e.argument) === 'string') && isScalar(node) ? notAStringProblem(node) : undefined;
+    problems.push(problem(path, asString ?? reason));
   }
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { file, problems };

@@ -47,7 +47,7 @@ describe('hex is a quoted string, read the same by every YAML tool', () => {
   });
 
   it('refuses an empty hex value and hex in a JSON scenario written as a number', () => {
-    expect(refusal('name: x\nsteps:\n  - select:\n').reason).toMatch(/^has no value \(YAML reads null\); write the hex quoted/);
+    expect(refusal('name: x\nsteps:\n  - select:\n').reason).toBe('has no value (YAML reads null); write the value quoted');
     expect(refusal('{"name": "x", "steps": [{"apdu": "00A4040000", "expect": {"sw": 9000}}]}', 'x.json').message).toBe('x.json:1: steps[0].expect.sw: 9000 is read by YAML as a number; write it quoted: "9000"');
   });
 
@@ -93,5 +93,11 @@ describe('hex is a quoted string, read the same by every YAML tool', () => {
       });
       expect(unquoted.map((p) => p.join('.'))).toEqual([]);
     }
+  });
+});
+
+describe('any text field YAML reads as something else', () => {
+  it('says how to quote it, as for hex (a trace text written 9000)', () => {
+    expect(refusal('name: x\nsteps:\n  - assert: { trace: { contains: [9000] } }\n').message).toBe('suite/x.yaml:3: steps[0].assert.trace.contains[0]: 9000 is read by YAML as a number; write it quoted: "9000"');
   });
 });
