@@ -70,4 +70,5 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  everything ran and passed
   1  a scenario, check or flow failed
-  2  usage or input error (unknown option, bad value, missing file, invalid scenario)`;
+  2  usage or input error (unknown option, bad value, missing file, invalid scenario)
+  130 interrupted (Ctrl-C or SIGTERM; run writes its partial reports first)`;
