@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toAnnotatedText, toJsonLines } from '../../reader-bridge/index.ts';
 import type { ScenarioResult } from '../run-scenario.ts';
-import { scenarioLabel, type TraceFiles } from './suite-run.ts';
+import { reportPath, scenarioLabel, type TraceFiles } from './suite-run.ts';
 
 export type { TraceFiles };
 
@@ -32,7 +32,7 @@ export function writeTraceFiles(dir: string, results: readonly ScenarioResult[])
   const bases = traceFileBases(results);
   return results.map((r, i) => {
     const files = { text: join(dir, `${bases[i]}.trace.txt`), jsonl: join(dir, `${bases[i]}.trace.jsonl`) };
-    writeFileSync(files.text, `# ${r.name} (${r.file}), seed ${r.seed}: ${r.status}\n${toAnnotatedText(r.trace)}`);
+    writeFileSync(files.text, `# ${scenarioLabel(r)} (${reportPath(r.file)}), seed ${r.seed}: ${r.status}\n${toAnnotatedText(r.trace)}`);
     writeFileSync(files.jsonl, toJsonLines(r.trace));
     return files;
   });
