@@ -69,12 +69,14 @@ export function assumedRun(results: readonly ScenarioResult[], run?: Partial<Sui
   return { ...run, startedAt, finishedAt, hostname: run?.hostname ?? (hostname() || 'localhost') };
 }
 
+/** When a scenario ran: as recorded, or else the span of its duration ending when the run did. */
 export function timingOf(run: SuiteRun, result: ScenarioResult): ScenarioTiming {
   const t = run.timings?.get(result);
   if (t) return t;
   return { startedAt: new Date(run.finishedAt.getTime() - result.durationMs), finishedAt: run.finishedAt };
 }
 
+/** The counts of a run and its wall-clock duration (from the run's span, not the sum of the scenarios). */
 export function summarize(results: readonly ScenarioResult[], run: SuiteRun): SuiteSummary {
   const count = (s: ScenarioResult['status']) => results.filter((r) => r.status === s).length;
   const errors = count('error');
