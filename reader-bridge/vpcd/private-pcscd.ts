@@ -78,7 +78,8 @@ export async function startPrivatePcscd(options: PrivatePcscdOptions = {}): Prom
   const driver = vpcdDriver();
   const dir = mkdtempSync(join(tmpdir(), 'cardlab-pcscd-'));
   const owner = String(options.ownerPid ?? process.pid);
-  const env = { ...process.env, CARDLAB_OWNER_PID: owner };
+  // The watchdog of quickack-namespace.sh stops pcscd, deletes the namespace and removes `dir` once the owner is gone, even after SIGKILL.
+  const env = { ...process.env, CARDLAB_OWNER_PID: owner, CARDLAB_OWNED_DIR: dir };
   const namespace = options.namespace !== 'never' && process.env.CARDLAB_PCSC_PLAIN !== '1' && sh(SCRIPT, ['probe']).status === 0;
   let pcscdPid = 0;
   let forwarderPid = 0;

@@ -18,7 +18,8 @@
 #   PCSCD_PID=<pid>                  pcscd itself (stop it with `down`, by this PID)
 #   PCSCLITE_CSOCK_NAME=<DIR>/pcscd.comm   export it: PC/SC clients (opensc-tool, pyscard, smartcard) then reach this pcscd
 # With CARDLAB_OWNER_PID set, a watchdog stops pcscd (by its PID) and deletes the namespace once that
-# process is gone, however it ended (even SIGKILL).
+# process is gone, however it ended (even SIGKILL); with CARDLAB_OWNED_DIR also set, it then removes that
+# directory (the owner's private temporary folder).
 # Run the card process in the namespace: `ip netns exec $NETNS cardlab card serve --vpcd 35963 --card card.json`
 # (with up-plain: directly).
 # Nothing here is ever stopped by name.
@@ -46,10 +47,14 @@ start_pcscd() { # DIR, CONF ('' = the system's), NETNS ('' = none), then the com
   echo "PCSCD_PID=$pid"
   echo "PCSCLITE_CSOCK_NAME=$dir/pcscd.comm"
   if [ -n "${CARDLAB_OWNER_PID:-}" ]; then
-    local owner=$CARDLAB_OWNER_PID
+    local owner=$CARDLAB_OWNER_PID owned=${CARDLAB_OWNED_DIR:-}
     ( while kill -0 "$owner" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
       kill -TERM "$pid" 2>/dev/null
-      if [ -n "$netns" ]; then sleep 0.5; ip netns del "$netns" 2>/dev/null; fi ) >/dev/null 2>&1 </dev/null &
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+      kill -KILL "$pid" 2>/dev/null
+      if [ -n "$netns" ]; then sleep 0.2; ip netns del "$netns" 2>/dev/null; fi
+      # Only the owner's gone: a folder it still uses (pcscd stopped under it otherwise) is left alone.
+      if [ -n "$owned" ] && ! kill -0 "$owner" 2>/dev/null; then rm -rf -- "$owned"; fi ) >/dev/null 2>&1 </dev/null &
   fi
 }
 

@@ -69,6 +69,6 @@ export function packageVersion(): string {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  everything ran and passed
-  1  a scenario, check or flow failed
-  2  usage or input error (unknown option, bad value, missing file, invalid scenario)
+  1  a scenario, check or flow failed, or a scenario file is invalid
+  2  usage error (unknown option, bad value, missing file or reader)
   130 interrupted (Ctrl-C or SIGTERM; run writes its partial reports first)`;

@@ -56,7 +56,9 @@ function startStack(): Stack {
   // CARDLAB_PCSC_PLAIN=1 takes the fallback path on purpose (to check it where namespaces work).
   const netnsAllowed = process.env.CARDLAB_PCSC_PLAIN !== '1' && sh(SCRIPT, ['probe']).status === 0;
   const name = `cardlab-${process.pid}`;
-  const up = netnsAllowed ? sh(SCRIPT, ['up', join(dir, 'run'), name]) : sh(SCRIPT, ['up-plain', join(dir, 'run')]);
+  // A watchdog cleans up (pcscd, namespace, this folder) if this test process is killed.
+  const env = { ...process.env, CARDLAB_OWNER_PID: String(process.pid), CARDLAB_OWNED_DIR: dir };
+  const up = netnsAllowed ? sh(SCRIPT, ['up', join(dir, 'run'), name], env) : sh(SCRIPT, ['up-plain', join(dir, 'run')], env);
   console.log(`pcsc lane: ${netnsAllowed ? `pcscd in network namespace ${name} with quickack 1 loopback routes` : `${process.env.CARDLAB_PCSC_PLAIN === '1' ? 'CARDLAB_PCSC_PLAIN=1' : 'ip netns not permitted here'}: pcscd on plain loopback (expect ~20 APDU/s)`}`);
   if (up.status !== 0) throw new Error(`pcscd could not start: ${up.stderr.trim() || up.stdout.trim()}`);
   const vars = Object.fromEntries(up.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
