@@ -55,10 +55,14 @@ export async function openConformLane(spec: string): Promise<ConformLane> {
     throw err;
   }
   if (!reader) throw new ConformUsageError(`unknown reader '${spec}'`);
-  const one = reader;
-  // Paths close their reader when they end; the one reader of a shared or recorded lane closes with the lane.
+  return oneCardLane(spec, reader, spec.startsWith('replay:') ? 'recorded' : 'shared');
+}
+
+/** A lane over one reader and the one card in it for the whole run (a real card, a recorded trace). */
+export function oneCardLane(spec: string, one: Reader, kind: 'shared' | 'recorded'): ConformLane {
+  // Paths close their reader when they end; the one reader of the lane closes with the lane.
   const kept: Reader = { ...one, name: one.name, powerOn: () => one.powerOn(), powerOff: () => one.powerOff(), reset: () => one.reset(), transmit: (c) => one.transmit(c), isCardPresent: () => one.isCardPresent(), on: (e, f) => one.on(e, f), close: async () => {} };
-  return { spec, kind: spec.startsWith('replay:') ? 'recorded' : 'shared', readerFor: async () => kept, close: () => one.close() };
+  return { spec, kind, readerFor: async () => kept, close: () => one.close() };
 }
 
 /**

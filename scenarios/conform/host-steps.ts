@@ -1,4 +1,5 @@
 import type { CardEvent } from '../../simulator/index.ts';
+import { equalBytes } from '../../protocol/bytes.ts';
 import { SW } from '../../protocol/apdu/index.ts';
 import { buildCommandApdu } from '../../protocol/apdu/index.ts';
 import { buildDelete, buildGetData, buildGetStatus, buildInstallForInstall, buildInstallForLoad, buildSelect, buildSetCardStatus } from '../../protocol/gp/commands/index.ts';
@@ -107,6 +108,11 @@ function loadFile(m: LoadMaterial, name: LoadFileName) {
   return name === 'lib' ? m.lib : m.app;
 }
 
+/** The Load File a load in progress is for, by its AID. */
+function loadFileOf(m: LoadMaterial, aid: Uint8Array) {
+  return equalBytes(aid, m.lib.packageAid) ? m.lib : m.app;
+}
+
 /**
  * The one table: for each host step, the machine events it causes in state `s`, the status word, and
  * the content afterwards; undefined where the suite does not offer the step (the walk then never takes it).
@@ -181,7 +187,7 @@ function contentAndPagingEffect(w: ConformWorld, s: ConformState, step: Exclude<
     case 'content.load': {
       const load = s.card.context.channels[n]!.load;
       if (!session || !load) return undefined;
-      const f = load.loadFileAid[5] === m.lib.packageAid[5] ? m.lib : m.app;
+      const f = loadFileOf(m, load.loadFileAid);
       const last = load.nextBlock === f.blocks.length - 1;
       const block: CardEvent = { type: 'LOAD_BLOCK', channel: n, block: load.nextBlock, last, data: new Uint8Array(0) };
       if (!last) return { events: [...pre, block], sw: SW.SUCCESS };
@@ -324,7 +330,7 @@ export function stepCommand(w: ConformWorld, s: ConformState, step: HostStep): S
     case 'content.installForLoad': return apdu(buildInstallForLoad({ loadFileAid: loadFile(m, step.file).packageAid }), step.channel);
     case 'content.load': {
       const load = s.card.context.channels[step.channel]!.load!;
-      const f = load.loadFileAid[5] === m.lib.packageAid[5] ? m.lib : m.app;
+      const f = loadFileOf(m, load.loadFileAid);
       return apdu(f.blocks[load.nextBlock]!, step.channel);
     }
     case 'content.install':

@@ -13,6 +13,7 @@ import { createLoadMaterial } from './load-material.ts';
 import { machineInventory, planConformance, takeStep, type ConformPath } from './plan.ts';
 import { openConformLane, ConformUnavailable, type ConformLane } from './conform-readers.ts';
 import { readBack } from './read-back.ts';
+import { probeWorld } from './probe-world.ts';
 
 /** The ISD keyset a host opens sessions with (`--keys FILE`: `{ "kvn": "30", "enc": hex, "mac": hex, "dek": hex }`). */
 export interface HostKeys {
@@ -33,6 +34,8 @@ export interface ConformOptions {
   destructive?: boolean;
   /** Builds each path's card (fresh lanes). Default: createCard with the path's start life cycle. */
   cardFactory?: (o: { seed: number; lifeCycle: number; path: ConformPath }) => Card;
+  /** A lane of the caller's instead of `reader` (e.g. `oneCardLane` over a reader of its own). */
+  lane?: ConformLane;
   /** Plants something on each fresh card before its path runs (a DispatchOverride, a fault). */
   plant?: (card: Card, path: ConformPath) => void;
   onStart?: (paths: number) => void;
@@ -205,6 +208,12 @@ function defaultPlan(): { world: ConformWorld; paths: ConformPath[] } {
   return planned;
 }
 
+/** The paths for a card that is not ours: its ISD, challenge mode and ROM Load Files read from it first (probeWorld). */
+async function probedPlan(reader: Reader, keys: HostKeys, seed: number): Promise<{ world: ConformWorld; paths: ConformPath[] }> {
+  const world = await probeWorld(reader, keys, createLoadMaterial(), seed);
+  return { world, paths: planConformance(world) };
+}
+
 /**
  * `cardlab conform`: generates the paths from the card machine (planConformance), runs each on `reader`
  * from a fresh card where the lane gives one, and reports one test case per path and the machine's
@@ -213,15 +222,22 @@ function defaultPlan(): { world: ConformWorld; paths: ConformPath[] } {
 export async function runConformance(options: ConformOptions = {}): Promise<ConformReport> {
   const t0 = performance.now();
   const seed = options.seed ?? 0;
-  const { world: w, paths } = defaultPlan();
   const inventory = machineInventory();
   let lane: ConformLane;
   try {
-    lane = await openConformLane(options.reader ?? 'sim');
+    lane = options.lane ?? (await openConformLane(options.reader ?? 'sim'));
   } catch (err) {
     if (err instanceof ConformUnavailable) return { results: [], coverage: coverageOf([], inventory), durationMs: performance.now() - t0, skipReason: err.message };
     throw err;
   }
+  let plan: { world: ConformWorld; paths: ConformPath[] };
+  try {
+    plan = lane.kind === 'shared' ? await probedPlan(await lane.readerFor(undefined), options.keys ?? DEFAULT_KEYS, seed) : defaultPlan();
+  } catch (err) {
+    await lane.close();
+    throw err;
+  }
+  const { world: w, paths } = plan;
   options.onStart?.(paths.length);
   const results: ScenarioResult[] = [];
   const passed: ConformPath[] = [];
