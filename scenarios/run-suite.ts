@@ -65,6 +65,9 @@ function matches(file: string, grep: string | undefined): boolean {
 
 const WORKER = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './suite-worker.ts' : './suite-worker.js', import.meta.url));
 
+/** tsx's loader as an absolute URL: a bare `--import tsx` would resolve from the working directory, which may be any project. */
+const TSX_LOADER = WORKER.endsWith('.ts') ? import.meta.resolve('tsx') : '';
+
 async function runInWorkers(files: string[], opts: SuiteOptions, workers: number): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = new Array(files.length);
   let next = 0;
@@ -77,7 +80,7 @@ async function runInWorkers(files: string[], opts: SuiteOptions, workers: number
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const lane = async () => {
     if (opts.signal?.aborted) return;
-    const child = fork(WORKER, [], { execArgv: WORKER.endsWith('.ts') ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER, [], { execArgv: WORKER.endsWith('.ts') ? ['--import', TSX_LOADER] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.add(child);
     // A worker killed on interruption closes the channel; that is not an error of the run.
     child.on('error', () => undefined);

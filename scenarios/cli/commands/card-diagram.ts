@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { CommanderError, type Command } from 'commander';
-import { cardMachine, toMermaidStateDiagram } from '../../../simulator/index.ts';
 
 /**
  * `cardlab card diagram [-o FILE]`: the card's statechart as a Mermaid `stateDiagram-v2`, generated from the
@@ -17,7 +16,8 @@ export function registerCardDiagram(card: Command): void {
     .exitOverride((err) => {
       throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
     })
-    .action((opts: { output?: string }) => {
+    .action(async (opts: { output?: string }) => {
+      const { cardMachine, toMermaidStateDiagram } = await import('../../../simulator/index.ts');
       const diagram = toMermaidStateDiagram(cardMachine);
       if (opts.output === undefined) {
         process.stdout.write(diagram);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { parseSeed } from '../options.ts';
 import { dirname, join } from 'node:path';
-import { createCard, readProfileFile } from '../../../simulator/index.ts';
 
 /** `cardlab card new [--profile FILE] [--seed N] -o card.json`: personalises a card and writes its image. */
 export function registerCardNew(card: Command): void {
@@ -11,7 +10,8 @@ export function registerCardNew(card: Command): void {
     .option('--profile <file>', 'card profile (JSON, see simulator/profile/card-profile.schema.json)')
     .option('--seed <n>', 'seed for card-unique data the profile leaves open (CIN, IC serial)', parseSeed, 0)
     .requiredOption('-o, --output <file>', 'card image file to write')
-    .action((opts: { profile?: string; seed: number; output: string }) => {
+    .action(async (opts: { profile?: string; seed: number; output: string }) => {
+      const { createCard, readProfileFile } = await import('../../../simulator/index.ts');
       const profile = opts.profile ? readProfileFile(opts.profile) : {};
       const c = createCard({ profile, seed: opts.seed });
       c.saveImage(opts.output);

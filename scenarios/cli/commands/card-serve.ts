@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { parseSeed } from '../options.ts';
 import { toHex } from '../../../protocol/bytes.ts';
-import { loadCard } from '../../../simulator/index.ts';
-import { serveCardOverVpcd, type VpcdServerEvent } from '../../../reader-bridge/index.ts';
+import type { VpcdServerEvent } from '../../../reader-bridge/index.ts';
 
 /** `[host:]port` → host and port (host defaults to loopback: vpcd listens on every address, we stay local). */
 export function parseVpcdAddress(text: string): { host: string; port: number } {
@@ -31,6 +30,8 @@ export function registerCardServe(card: Command): void {
     .requiredOption('--card <file>', 'card image file (from `cardlab card new`)')
     .option('--seed <n>', "seed of the card's random source for this session", parseSeed, 0)
     .action(async (opts: { vpcd: string; card: string; seed: number }) => {
+      const { loadCard } = await import('../../../simulator/index.ts');
+      const { serveCardOverVpcd } = await import('../../../reader-bridge/index.ts');
       const { host, port } = parseVpcdAddress(opts.vpcd);
       const c = loadCard(opts.card, { seed: opts.seed, writeThrough: true });
       let quietRetries = false;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runCardSessionDemo } from '../../demo/card-session-demo.ts';
 import { parseSeed } from '../options.ts';
 
 /** `cardlab demo [--seed N]`: an annotated card session (what `npm start` runs). */
@@ -8,7 +7,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('run a seeded card session and print its annotated APDU trace')
     .option('--seed <n>', 'card seed (a non-negative integer)', parseSeed, 1)
-    .action((opts: { seed: number }) => {
+    .action(async (opts: { seed: number }) => {
+      const { runCardSessionDemo } = await import('../../demo/card-session-demo.ts');
       const surprises = runCardSessionDemo({ seed: opts.seed });
       process.exitCode = surprises === 0 ? 0 : 1;
     });

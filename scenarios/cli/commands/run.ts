@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runSuite } from '../../run-suite.ts';
-import { createConsoleReporter } from '../../reporters/console-reporter.ts';
-import { toJunitXml } from '../../reporters/junit-reporter.ts';
-import { toResultsJson } from '../../reporters/results-json.ts';
-import { createSuiteRunRecorder } from '../../reporters/suite-run.ts';
-import { writeTraceFiles } from '../../reporters/trace-files.ts';
 import { bundledSuite, parsePositiveInteger, parseReaderSpec, parseSeed } from '../options.ts';
 
 /**
@@ -27,6 +21,12 @@ export function registerRun(program: Command): void {
     .option('--trace-dir <dir>', 'write each scenario\'s APDU trace (annotated text and JSON lines)')
     .option('--bail', 'stop after the first failing scenario')
     .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; bail?: boolean }) => {
+      const { runSuite } = await import('../../run-suite.ts');
+      const { createConsoleReporter } = await import('../../reporters/console-reporter.ts');
+      const { toJunitXml } = await import('../../reporters/junit-reporter.ts');
+      const { toResultsJson } = await import('../../reporters/results-json.ts');
+      const { createSuiteRunRecorder } = await import('../../reporters/suite-run.ts');
+      const { writeTraceFiles } = await import('../../reporters/trace-files.ts');
       const workers = o.workers;
       if (paths.length === 0) paths = [bundledSuite()];
       const reporter = createConsoleReporter();

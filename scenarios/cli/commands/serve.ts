@@ -1,8 +1,5 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { newDemoCard } from '../../env/demo-card.ts';
-import { demoServices } from '../../env/demo-services.ts';
-import { createLogger, ensureDemoData, startServers } from '../../../servers/index.ts';
 
 import { parsePort } from '../options.ts';
 
@@ -25,6 +22,9 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'log level on stderr (silent, error, warn, info, debug)', 'info')
     .addOption(new Option('--log-format <format>', 'log lines: pretty (one readable line per entry) or json; default pretty on a terminal, json otherwise').choices(['pretty', 'json']))
     .action(async (opts: { issuerPort: number; providerPort: number; dataDir: string; logLevel: string; logFormat?: 'pretty' | 'json' }) => {
+      const { newDemoCard } = await import('../../env/demo-card.ts');
+      const { demoServices } = await import('../../env/demo-services.ts');
+      const { createLogger, ensureDemoData, startServers } = await import('../../../servers/index.ts');
       const dataDir = resolve(opts.dataDir);
       // Logs go to stderr: stdout carries only the lines scripts read.
       const format = opts.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import { parseReaderSpec, parseSeed } from '../options.ts';
 import { writeFileSync } from 'node:fs';
-import { provision } from '../../../terminal/index.ts';
-import { toAnnotatedText, toJsonLines, type TraceEntry } from '../../../reader-bridge/index.ts';
-import { backCardWithImage } from '../../../simulator/index.ts';
-import { openReader } from '../../open-reader.ts';
+import type { TraceEntry } from '../../../reader-bridge/index.ts';
 
 /**
  * `cardlab terminal provision --reader … --issuer URL --provider URL --service ID [--card F] [--trace F] [--json]`:
@@ -24,6 +21,10 @@ export function registerTerminalProvision(program: Command): void {
     .option('--trace <file>', 'write the card-side APDU trace (.jsonl: JSON lines; otherwise annotated text)')
     .option('--json', 'print the result as JSON instead of progress lines')
     .action(async (o: { reader: string; card?: string; seed: number; issuer: string; provider: string; service: string; trace?: string; json?: boolean }) => {
+      const { provision } = await import('../../../terminal/index.ts');
+      const { toAnnotatedText, toJsonLines } = await import('../../../reader-bridge/index.ts');
+      const { backCardWithImage } = await import('../../../simulator/index.ts');
+      const { openReader } = await import('../../open-reader.ts');
       const { reader, card, cardFile } = await openReader(o.reader, { card: o.card, seed: o.seed });
       // The card's memory is its image: each commit is on disk before the card answers, so a terminal
       // killed mid-flow leaves the card as a real one pulled from the reader would be.

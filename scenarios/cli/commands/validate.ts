@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { checkScenarioFile } from '../../load-scenario.ts';
-import { collectScenarioFiles } from '../../run-suite.ts';
 import { bundledSuite } from '../options.ts';
 
 /** A path as the user reads it: relative to the working directory when it lies below it. */
@@ -22,7 +20,9 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check scenario files (YAML/JSON) against the scenario schema without running them')
     .argument('[paths...]', 'scenario files or folders, relative to the working directory (default: the bundled suite)')
-    .action((paths: string[]) => {
+    .action(async (paths: string[]) => {
+      const { checkScenarioFile } = await import('../../load-scenario.ts');
+      const { collectScenarioFiles } = await import('../../run-suite.ts');
       const roots = paths.length > 0 ? paths : [bundledSuite()];
       const missing = roots.filter((p) => !existsSync(p));
       if (missing.length > 0) throw new Error(`no such file or folder: ${missing.join(', ')}`);
