@@ -1,27 +1,15 @@
 import { withTrace, type Reader, type TraceEntry } from '../../reader-bridge/index.ts';
 import { createCard, resolveProfile, type Card } from '../../simulator/index.ts';
-import { SW, swHex, swMeaning, swOf } from '../../protocol/apdu/index.ts';
-import { buildDelete } from '../../protocol/gp/commands/index.ts';
-import { seededRandom } from '../../protocol/crypto/random-source.ts';
-import { Scp03HostSession } from '../../protocol/gp/scp03/index.ts';
 import { CARD_LIFE_CYCLE, cardLifeCycleName } from '../../protocol/gp/data/index.ts';
-import { toHex } from '../../protocol/bytes.ts';
-import type { ScenarioResult, StepResult } from '../run-scenario.ts';
-import { applyEvents, channelState, initialState, type Channel, type ConformState } from './conform-model.ts';
-import { LEVEL, onChannel, stepCommand, stepEffect, stepTitle, type ConformWorld } from './host-steps.ts';
+import type { ScenarioResult } from '../run-scenario.ts';
+import type { ConformWorld } from './host-steps.ts';
 import { createLoadMaterial } from './load-material.ts';
-import { machineInventory, planConformance, takeStep, type ConformPath } from './plan.ts';
+import { machineInventory, planConformance, type ConformPath } from './plan.ts';
 import { openConformLane, ConformUnavailable, type ConformLane } from './conform-readers.ts';
-import { readBack } from './read-back.ts';
 import { probeWorld } from './probe-world.ts';
+import { PathFailure, PathRun, type HostKeys } from './path-runner.ts';
 
-/** The ISD keyset a host opens sessions with (`--keys FILE`: `{ "kvn": "30", "enc": hex, "mac": hex, "dek": hex }`). */
-export interface HostKeys {
-  kvn: number;
-  enc: Uint8Array;
-  mac: Uint8Array;
-  dek: Uint8Array;
-}
+export type { HostKeys } from './path-runner.ts';
 
 export interface ConformOptions {
   /** sim (default), vpcd, pcsc[:NAME], replay:FILE. */
@@ -71,125 +59,6 @@ const LIFE_CYCLE_NAMES: Record<number, 'OP_READY' | 'INITIALIZED' | 'SECURED' | 
 /** A path that would leave a card that is not ours locked or terminated. */
 function isDestructive(path: ConformPath): boolean {
   return path.steps.some((s) => s.type === 'lifeCycle.set' && (s.to === CARD_LIFE_CYCLE.CARD_LOCKED || s.to === CARD_LIFE_CYCLE.TERMINATED));
-}
-
-class PathFailure extends Error {
-  constructor(message: string, readonly context: StepResult['context']) {
-    super(message);
-  }
-}
-
-/** SELECT, INITIALIZE UPDATE, GET RESPONSE and MANAGE CHANNEL go plain inside a session (AMD-D 5.6: they end, restart or serve it). */
-const PLAIN_IN_SESSION = new Set([0xa4, 0x50, 0xc0, 0x70]);
-
-/**
- * Runs one path on `reader`: every step's status word against the model's, the card's machine state
- * against the model's after each step (when the card is in this process), the refusals of the state
- * reached, then the read-back of life cycle and registry.
- */
-async function runPath(w: ConformWorld, path: ConformPath, index: number, reader: Reader, card: Card | undefined, powerVisible: boolean, keys: HostKeys, seed: number, giveBack: boolean): Promise<StepResult[]> {
-  const steps: StepResult[] = [];
-  const sessions = new Map<Channel, Scp03HostSession>();
-  let state: ConformState = initialState(path.startLifeCycle, w.isdAid);
-  let stepIndex = 0;
-  let title = '';
-  const where = () => `path "${path.name}", step ${stepIndex} "${title}"`;
-  const transmit = async (bytes: Uint8Array, expected: number | number[], secured: boolean, channel: Channel): Promise<Uint8Array> => {
-    const session = sessions.get(channel);
-    const sent = secured && session ? session.wrap(bytes) : bytes;
-    const r = await reader.transmit(sent);
-    const sw = swOf(r);
-    const want = Array.isArray(expected) ? expected : [expected];
-    const context = { command: toHex(sent), response: toHex(r), notes: [`expected SW ${want.map(swHex).join(' or ')} (${want.map(swMeaning).join(' / ')})`] };
-    steps.push({ index: stepIndex, kind: 'apdu', name: title, line: undefined, status: 'passed', durationMs: 0, context });
-    if (!want.includes(sw)) {
-      throw new PathFailure(`${where()}: sent ${toHex(sent)}, expected SW ${want.map(swHex).join(' or ')} (${want.map(swMeaning).join(' / ')}), got ${swHex(sw)} (${swMeaning(sw)})`, context);
-    }
-    return r.subarray(0, r.length - 2);
-  };
-  const checkMachine = () => {
-    if (!card) return;
-    // Through PC/SC a power-off is the daemon's to carry out (pcscd may power the card again at once): the host cannot see it.
-    if (!powerVisible && !state.card.hasTag('powered')) return;
-    const actual = JSON.stringify(card.state);
-    const predicted = JSON.stringify(state.card.hasTag('powered') ? state.card.value : 'off');
-    if (actual !== predicted && !(actual === '"off"' && predicted === '"off"')) {
-      throw new PathFailure(`${where()}: the card's state is ${actual}; the model predicts ${predicted}`, { notes: ['card machine state differs from the model'] });
-    }
-  };
-  const openSession = async (n: Channel) => {
-    const host = new Scp03HostSession({ keys, kvn: keys.kvn, random: seededRandom(`${seed}:${index}:${stepIndex}:${n}`) });
-    sessions.set(n, host);
-    return host;
-  };
-
-  for (const step of path.steps) {
-    stepIndex++;
-    title = stepTitle(step);
-    const effect = stepEffect(w, state, step);
-    if (!effect) throw new PathFailure(`${where()}: the model does not offer this step here (a planning error)`, {});
-    const sent = stepCommand(w, state, step);
-    const channel: Channel = 'channel' in step ? (step.type === 'channel.open' ? step.from : step.type === 'channel.close' ? 0 : step.channel) : 0;
-    if (sent.kind === 'power') {
-      if (sent.what === 'on') await reader.powerOn();
-      else if (sent.what === 'off') await reader.powerOff();
-      else await reader.reset();
-      steps.push({ index: stepIndex, kind: 'apdu', name: title, line: undefined, status: 'passed', durationMs: 0 });
-      sessions.clear();
-    } else if (sent.kind === 'initialize-update') {
-      const host = await openSession(channel);
-      const data = await transmit(onChannel(host.initializeUpdateCommand(), channel), effect.sw!, false, channel);
-      host.processInitializeUpdateResponse(data);
-    } else if (sent.kind === 'external-authenticate') {
-      const host = sessions.get(channel);
-      if (!host) throw new PathFailure(`${where()}: no INITIALIZE UPDATE response to authenticate`, {});
-      await transmit(onChannel(host.externalAuthenticateCommand(sent.level), channel), effect.sw!, false, channel);
-    } else {
-      const n = (sent.bytes[0]! & 0x03) as Channel;
-      const secured = channelState(state.card, n).scp === 'authenticated' && !PLAIN_IN_SESSION.has(sent.bytes[1]!);
-      await transmit(sent.bytes, effect.sw!, secured, n);
-    }
-    state = takeStep(w, state, step)!.state;
-    for (const n of [0, 1, 2, 3] as const) if (channelState(state.card, n).scp !== 'authenticated' && sent.kind !== 'initialize-update') sessions.delete(n);
-    checkMachine();
-  }
-  for (const neg of path.negatives) {
-    stepIndex++;
-    title = `refused: ${neg.name}`;
-    await transmit(neg.bytes, neg.effect.sw!, neg.secured, neg.channel);
-    state = { ...state, card: applyEvents(state.card, neg.effect.events)! };
-    checkMachine();
-  }
-  stepIndex++;
-  title = 'read back';
-  await readBack(w, {
-    send: (what, bytes, sw, secured = false) => {
-      title = what;
-      return transmit(bytes, sw, secured, 0);
-    },
-    authenticate: async () => {
-      title = 'read back: INITIALIZE UPDATE';
-      const host = await openSession(0);
-      host.processInitializeUpdateResponse(await transmit(host.initializeUpdateCommand(), 0x9000, false, 0));
-      title = 'read back: EXTERNAL AUTHENTICATE';
-      await transmit(host.externalAuthenticateCommand(LEVEL), 0x9000, false, 0);
-    },
-    reset: async () => {
-      sessions.clear();
-      if (state.card.hasTag('powered')) await reader.reset();
-      else await reader.powerOn();
-    },
-    fail: (message) => {
-      throw new PathFailure(`${where()}: ${message}`, {});
-    },
-  }, state);
-  if (giveBack && state.card.hasTag('may.manage')) {
-    // A card that is not ours gets back what the path put on it (the read-back left a session on channel 0).
-    title = 'give back: DELETE what the path loaded';
-    if (state.content.elfs.includes('app')) await transmit(buildDelete(w.material.app.packageAid), SW.SUCCESS, true, 0);
-    if (state.content.elfs.includes('lib')) await transmit(buildDelete(w.material.lib.packageAid, { related: true }), SW.SUCCESS, true, 0);
-  }
-  return steps;
 }
 
 /** What the suite walks for cards made like `profileLifeCycle`: the default profile's ISD and ROM packages. */
@@ -261,7 +130,7 @@ export async function runConformance(options: ConformOptions = {}): Promise<Conf
       const reader = withTrace(await lane.readerFor(card), base.trace);
       let r: ScenarioResult;
       try {
-        const steps = await runPath(w, path, index, reader, card, lane.spec === 'sim', keys, seed, lane.kind === 'shared');
+        const steps = await new PathRun({ world: w, path, index, reader, card, powerVisible: lane.spec === 'sim', keys, seed, giveBack: lane.kind === 'shared' }).run();
         r = { ...base, status: 'passed', durationMs: Math.round(performance.now() - started), steps };
         passed.push(path);
       } catch (err) {

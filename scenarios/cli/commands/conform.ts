@@ -1,8 +1,4 @@
 import { CommanderError, type Command } from 'commander';
-import { createConsoleReporter } from '../../reporters/console-reporter.ts';
-import { runConformance, formatCoverage } from '../../conform/run-conform.ts';
-import { isReaderSpec } from '../../conform/conform-readers.ts';
-import { readHostKeys, writeConformJson, writeConformJunit, writeConformTraces } from '../../conform/conform-report.ts';
 
 interface ConformCliOptions {
   reader: string;
@@ -33,6 +29,11 @@ export function registerConform(program: Command): void {
       throw err.exitCode === 0 ? err : new CommanderError(2, err.code, err.message);
     })
     .action(async (o: ConformCliOptions) => {
+      // The suite (xstate, the card, the readers) loads only when the command runs: --help stays quick.
+      const { createConsoleReporter } = await import('../../reporters/console-reporter.ts');
+      const { runConformance, formatCoverage } = await import('../../conform/run-conform.ts');
+      const { isReaderSpec } = await import('../../conform/conform-readers.ts');
+      const { readHostKeys, writeConformJson, writeConformJunit, writeConformTraces } = await import('../../conform/conform-report.ts');
       if (!isReaderSpec(o.reader)) throw new Error(`unknown reader '${o.reader}': use sim, vpcd, pcsc[:NAME] or replay:FILE`);
       if (!/^\d+$/.test(o.seed)) throw new Error(`--seed must be a non-negative integer, got '${o.seed}'`);
       const keys = o.keys === undefined ? undefined : readHostKeys(o.keys);
