@@ -111,11 +111,23 @@ describe('buildCap', () => {
       [{ packageVersion: { major: 256, minor: 0 } }, /^packageVersion\.major 256/],
       [{ importFramework: { major: 1, minor: -1 } }, /^importFramework\.minor -1/],
       [{ packageName: '1st.package' }, /^packageName '1st\.package'/],
+      [{ imports: [{ aid: fromHex('A00000015100AA'), major: 1, minor: 0 }] }, /^imports\[0\]: A00000015100AA is the package itself/],
+      [{ imports: [{ aid: fromHex('A000'), major: 1, minor: 0 }] }, /^imports\[0\]\.aid: AID A000 has 2 bytes/],
     ];
     for (const [change, message] of cases) {
       expect(() => buildCap({ ...BASE, ...change })).toThrow(message);
       expect(() => buildCap({ ...BASE, ...change })).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', name: 'CapError' }));
     }
     expect(() => buildCap({ ...BASE, codeSize: -1 })).toThrow(CapError);
+  });
+
+  it('lists the packages given in imports after javacard.framework, and the Directory counts them', () => {
+    const lib = { aid: fromHex('A0000001510BB0'), major: 1, minor: 2 };
+    const cap = readCap(buildCap({ ...BASE, imports: [lib] }));
+    expect(cap.imports.map((p) => [toHex(p.aid), p.major, p.minor])).toEqual([
+      ['A0000000620101', 1, 3],
+      ['A0000001510BB0', 1, 2],
+    ]);
+    expect(parseDirectoryComponent(cap.components.get('Directory')!, 1).importCount).toBe(2);
   });
 });

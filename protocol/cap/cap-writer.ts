@@ -5,7 +5,7 @@ import { componentName, type ComponentName } from './components.ts';
 import { buildHeaderComponent, HEADER_FLAG } from './header-component.ts';
 import { buildDirectoryComponent, DIRECTORY_21_SIZE } from './directory-component.ts';
 import { buildAppletComponent } from './applet-component.ts';
-import { buildImportComponent } from './import-component.ts';
+import { buildImportComponent, type CapImport } from './import-component.ts';
 import { buildAppletPackageCode, minimumCodeSize } from './applet-package-code.ts';
 
 export interface CapBuildOptions {
@@ -23,6 +23,12 @@ export interface CapBuildOptions {
   packageName?: string;
   /** Version of javacard.framework (A0000000620101) to import; default 1.3 (Java Card 2.2.2). */
   importFramework?: { major: number; minor: number };
+  /**
+   * Packages imported besides javacard.framework (a library this package links against): listed in the
+   * Import component after the framework, so a card refuses the load without them (GPCS 11.6.2.3, 6438)
+   * and refuses to delete them while this package is loaded (GPCS 11.2.2.3, 6985). Default none.
+   */
+  imports?: CapImport[];
 }
 
 export const JAVACARD_FRAMEWORK_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x00, 0x62, 0x01, 0x01);
@@ -30,7 +36,7 @@ export const MAX_CODE_SIZE = 0xffff;
 
 /**
  * Builds a structurally valid CAP 2.1 file (JCVM §6) for an applet package: Header (flags: applets),
- * Directory (sizes of the components beside it), Applet, Import (javacard.framework), ConstantPool,
+ * Directory (sizes of the components beside it), Applet, Import (javacard.framework and `imports`), ConstantPool,
  * Class, Method (`codeSize` bytes of bytecode, mostly `nop` filler), StaticField, RefLocation and
  * Descriptor, stored as `<package path>/javacard/<Name>.cap`. The archive has fixed timestamps, so
  * equal options give equal bytes. Throws CapError BAD_ARGUMENT naming the option at fault.
@@ -39,7 +45,7 @@ export function buildCap(options: CapBuildOptions): Uint8Array {
   const o = checkOptions(options);
   const code = buildAppletPackageCode(o.appletAids.length, o.codeSize);
   const applet = buildAppletComponent(o.appletAids.map((aid, i) => ({ aid, installMethodOffset: code.installMethodOffsets[i]! })));
-  const importComponent = buildImportComponent([{ aid: JAVACARD_FRAMEWORK_AID, ...o.importFramework }]);
+  const importComponent = buildImportComponent([{ aid: JAVACARD_FRAMEWORK_AID, ...o.importFramework }, ...o.imports]);
   const header = buildHeaderComponent({ flags: HEADER_FLAG.ACC_APPLET, packageVersion: o.packageVersion, packageAid: o.packageAid });
   const others = [header, applet, importComponent, code.constantPool, code.class, code.method, code.staticField, code.refLocation, code.descriptor];
   const componentSizes = new Map<ComponentName, number>([['Directory', DIRECTORY_21_SIZE]]);
@@ -47,7 +53,7 @@ export function buildCap(options: CapBuildOptions): Uint8Array {
   const directory = buildDirectoryComponent({
     componentSizes,
     staticFieldSizeInfo: { imageSize: 0, arrayInitCount: 0, arrayInitSize: 0 },
-    importCount: 1,
+    importCount: 1 + o.imports.length,
     appletCount: o.appletAids.length,
   });
 
@@ -91,9 +97,17 @@ function checkOptions(o: CapBuildOptions): Required<CapBuildOptions> {
   checkVersion('packageVersion', packageVersion);
   const importFramework = o.importFramework ?? { major: 1, minor: 3 };
   checkVersion('importFramework', importFramework);
+  const imports = o.imports ?? [];
+  imports.forEach((p, i) => {
+    checkAid(`imports[${i}].aid`, p.aid);
+    checkVersion(`imports[${i}]`, p);
+    if (toHex(p.aid) === toHex(o.packageAid) || toHex(p.aid) === toHex(JAVACARD_FRAMEWORK_AID)) throw new CapError('BAD_ARGUMENT', `imports[${i}]: ${toHex(p.aid)} is the package itself or javacard.framework (imported already)`);
+  });
+  // The Import component's count is one byte (JCVM §6.6), the framework included.
+  if (imports.length > 254) throw new CapError('BAD_ARGUMENT', `imports: ${imports.length} packages given, at most 254 besides javacard.framework`);
   const packageName = o.packageName ?? `cardlab.p${toHex(o.packageAid).toLowerCase()}`;
   if (!JAVA_PACKAGE.test(packageName)) throw new CapError('BAD_ARGUMENT', `packageName '${packageName}' is not a Java package name (identifiers separated by dots)`);
-  return { packageAid: o.packageAid, appletAids: o.appletAids, codeSize: Math.max(o.codeSize, minimumCodeSize(o.appletAids.length)), packageVersion, importFramework, packageName };
+  return { packageAid: o.packageAid, appletAids: o.appletAids, codeSize: Math.max(o.codeSize, minimumCodeSize(o.appletAids.length)), packageVersion, importFramework, imports, packageName };
 }
 
 function checkAid(option: string, aid: Uint8Array): void {
