@@ -15,7 +15,7 @@ import { SW, swHex, swName, swOf } from './protocol/apdu/index.ts';
 export { expect };
 
 export interface CardFixtures {
-  /** Options of the `card` fixture's createCard (override with `test.extend({ cardOptions: … })` or `test.scoped`). */
+  /** Options of the `card` fixture's createCard (set them with `test.extend({ cardOptions: … })` or `test.override`). */
   cardOptions: CreateCardOptions;
   /** A simulated card, powered on (default profile, seed 0); powered off after the test. */
   card: Card;
