@@ -78,6 +78,15 @@ describe('the card machine decides legality itself (guards inside the machine)',
     expect([actor.getSnapshot().context.lifeCycle, actor.getSnapshot().hasTag('locked')]).toEqual([CARD_LIFE_CYCLE.CARD_LOCKED, true]);
   });
 
+  it('TERMINATED takes no command step but GET DATA: no SELECT, no chaining; CARD_LOCKED and TERMINATED open no channel', () => {
+    const terminated = machine(CARD_LIFE_CYCLE.TERMINATED).getSnapshot();
+    expect(terminated.can({ type: 'SELECT_ISD', channel: 0, aid: ISD })).toBe(false);
+    expect(terminated.can({ type: 'CHAIN_PART', channel: 0, ins: 0x2a, p1: 0x9e, p2: 0x9a, data: Uint8Array.of(1) })).toBe(false);
+    expect(terminated.can({ type: 'MANAGE_CHANNEL_OPEN', channel: 1, selected: ISD, application: false })).toBe(false);
+    expect(machine(CARD_LIFE_CYCLE.CARD_LOCKED).getSnapshot().can({ type: 'MANAGE_CHANNEL_OPEN', channel: 1, selected: ISD, application: false })).toBe(false);
+    expect(machine(CARD_LIFE_CYCLE.SECURED).getSnapshot().can({ type: 'MANAGE_CHANNEL_OPEN', channel: 1, selected: ISD, application: false })).toBe(true);
+  });
+
   it('commands on a closed channel have no transition; channels 1–3 start closed', () => {
     const snap = machine().getSnapshot();
     expect(snap.hasTag('ch0.open')).toBe(true);

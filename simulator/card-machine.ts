@@ -21,12 +21,12 @@ const authenticated = (n: ChannelNumber) => stateIn(`#ch${n}-authenticated`);
  */
 function channelRegion(n: ChannelNumber) {
   const tag = (name: Parameters<typeof channelTag>[1]) => channelTag(n, name);
-  const ends = { guard: on(n), target: '.idle' } as const;
+  const ends = { guard: and([on(n), 'acceptsCommands']), target: '.idle' } as const;
   const closed = {
     on: {
       MANAGE_CHANNEL_OPEN: [
-        { guard: and([on(n), 'opensOnApplication']), target: `#ch${n}-application`, actions: 'openChannel' as const },
-        { guard: on(n), target: 'open', actions: 'openChannel' as const },
+        { guard: and([on(n), 'mayOpenChannel', 'opensOnApplication']), target: `#ch${n}-application`, actions: 'openChannel' as const },
+        { guard: and([on(n), 'mayOpenChannel']), target: 'open', actions: 'openChannel' as const },
       ],
     },
   };
@@ -38,7 +38,7 @@ function channelRegion(n: ChannelNumber) {
       open: {
         type: 'parallel' as const,
         tags: [tag('open')],
-        on: n === 0 ? {} : { MANAGE_CHANNEL_CLOSE: { guard: on(n), target: 'closed', actions: 'closeChannel' as const } },
+        on: n === 0 ? {} : { MANAGE_CHANNEL_CLOSE: { guard: and([on(n), 'acceptsCommands']), target: 'closed', actions: 'closeChannel' as const } },
         states: {
           selection: {
             initial: 'isd' as const,
@@ -47,7 +47,7 @@ function channelRegion(n: ChannelNumber) {
               application: { id: `ch${n}-application`, tags: [tag('selected.application')] },
             },
             on: {
-              SELECT_ISD: { guard: on(n), target: '.isd', actions: 'select' as const },
+              SELECT_ISD: { guard: and([on(n), 'acceptsCommands']), target: '.isd', actions: 'select' as const },
               SELECT_APPLICATION: { guard: and([on(n), 'maySelectApplications']), target: '.application', actions: 'select' as const },
             },
           },
@@ -104,7 +104,7 @@ function channelRegion(n: ChannelNumber) {
             initial: 'idle' as const,
             states: {
               idle: {
-                on: { CHAIN_PART: { guard: and([on(n), 'continuesChain']), target: 'collecting', actions: 'collectChainPart' as const } },
+                on: { CHAIN_PART: { guard: and([on(n), 'acceptsCommands', 'continuesChain']), target: 'collecting', actions: 'collectChainPart' as const } },
               },
               collecting: {
                 tags: [tag('chain.collecting')],

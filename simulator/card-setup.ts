@@ -181,6 +181,10 @@ export const cardSetup = setup({
     isLegalTransition: ({ context, event }) => event.type === 'SET_CARD_LIFE_CYCLE' && isLegalLifeCycleTransition(context.lifeCycle, event.to),
     /** Does the life cycle let applications other than the ISD be selected (not CARD_LOCKED, not TERMINATED: GPCS 5.1.1.4–5)? */
     maySelectApplications: ({ context }) => context.lifeCycle !== LC.CARD_LOCKED && context.lifeCycle !== LC.TERMINATED,
+    /** Does the card still process commands other than GET DATA (any life cycle but TERMINATED, GPCS 5.1.1.5)? */
+    acceptsCommands: ({ context }) => context.lifeCycle !== LC.TERMINATED,
+    /** May a supplementary logical channel be opened (not CARD_LOCKED, not TERMINATED; 6A81 otherwise)? */
+    mayOpenChannel: ({ context }) => context.lifeCycle !== LC.CARD_LOCKED && context.lifeCycle !== LC.TERMINATED,
     /** May a secure channel be opened (any life cycle but TERMINATED, GPCS 5.1.1.5)? */
     mayOpenSecureChannel: ({ context }) => context.lifeCycle !== LC.TERMINATED,
     /** May card content change (not CARD_LOCKED, not TERMINATED: GPCS 5.1.1)? */

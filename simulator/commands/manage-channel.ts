@@ -29,7 +29,6 @@ export const manageChannelHandler: CommandHandler = {
     if (secured || (apdu.cla & 0x0c) !== 0) throw new CardStatusError(SW.SECURE_MESSAGING_NOT_SUPPORTED, 'MANAGE CHANNEL is sent without secure messaging');
     if (apdu.data.length !== 0) throw new CardStatusError(SW.WRONG_LENGTH, 'MANAGE CHANNEL has no data field');
     if (apdu.p1 === P1_OPEN) {
-      if (card.hasTag('locked')) throw new CardStatusError(SW.FUNCTION_NOT_SUPPORTED, 'no supplementary channel opens while the card is locked');
       let target: ChannelNumber | undefined;
       if (apdu.p2 === 0x00) {
         target = CHANNELS.find((n) => n !== 0 && !isOpen(card, n));
@@ -40,7 +39,9 @@ export const manageChannelHandler: CommandHandler = {
         if (isOpen(card, target)) throw new CardStatusError(SW.INCORRECT_P1P2, `channel ${target} is already open`);
       }
       const selected = card.channel === 0 ? card.profile.isdAid : card.selectedAid;
-      card.send({ type: 'MANAGE_CHANNEL_OPEN', channel: target, selected, application: !card.registry.isIsd(selected) });
+      const open = { type: 'MANAGE_CHANNEL_OPEN', channel: target, selected, application: !card.registry.isIsd(selected) } as const;
+      if (!card.can(open)) throw new CardStatusError(SW.FUNCTION_NOT_SUPPORTED, 'no supplementary channel opens in this card life cycle');
+      card.send(open);
       return { data: apdu.p2 === 0x00 ? Uint8Array.of(target) : NO_DATA, sw: SW.SUCCESS };
     }
     if (apdu.p1 === P1_CLOSE) {
