@@ -179,7 +179,8 @@ function row(cells: string[]): string {
 
 function main(): void {
   const load = loadavg().map((x) => x.toFixed(1)).join(' ');
-  console.log(`cardlab card speed — node ${process.version}, compiled JavaScript (no tsx), ${new Date().toISOString()}`);
+  const code = import.meta.url.endsWith('.ts') ? 'TypeScript under tsx (keepNames wrappers)' : 'compiled JavaScript (no tsx)';
+  console.log(`cardlab card speed — node ${process.version}, ${code}, ${new Date().toISOString()}`);
   console.log(`${availableParallelism()} CPUs, load average ${load}: figures from a busy machine are low; the ratios to the bare responder less so`);
   console.log(`${ROUNDS} interleaved rounds of ${ROUND_MS} ms per case after ${WARM_UP_MS} ms warm-up each; medians`);
   console.log('');
