@@ -5,6 +5,7 @@ import { Validator, type ValidationError } from 'jsonschema';
 import { LineCounter, parse, parseDocument, isScalar, isMap, isSeq, type Document, type Node, type Scalar } from 'yaml';
 import { ScenarioError } from './scenario-error.ts';
 import { networkFaultKind } from './faults/network-fault-kind.ts';
+import { keySetProblem } from './env/scenario-keys.ts';
 import type { NetworkFaultSpec, Scenario } from './scenario.ts';
 
 const require = createRequire(import.meta.url);
@@ -28,7 +29,7 @@ interface SchemaNode {
 }
 
 /** The schema's hex definitions: where these apply, a value is a string in every YAML reading, i.e. quoted. */
-const HEX_DEFINITIONS = new Set(['hex', 'hexOrEmpty', 'hexPrefix', 'aid', 'sw', 'kvn', 'level'].map((name) => `#/definitions/${name}`));
+const HEX_DEFINITIONS = new Set(['hex', 'hexOrEmpty', 'hexPrefix', 'aid', 'sw', 'kvn', 'level', 'aesKey'].map((name) => `#/definitions/${name}`));
 
 function jsonPath(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
@@ -87,6 +88,16 @@ function notAStringProblem(node: Scalar): string | undefined {
   if (node.type !== 'PLAIN') return undefined;
   const yaml11 = parse(source, { version: '1.1' }) as unknown;
   if (typeof yaml11 !== 'string') return `${source} is read by YAML 1.1 tools as ${read(yaml11)} (${String(yaml11)}); write it quoted: ${quoted}`;
+  return undefined;
+}
+
+/** Why a `load.cap` is neither a CAP file nor a generated CAP (the schema's oneOf, in words), or undefined. */
+function capSpecProblem(cap: unknown): string | undefined {
+  if (cap === null || typeof cap !== 'object' || Array.isArray(cap)) return undefined;
+  const keys = Object.keys(cap);
+  const generated = ['packageAid', 'appletAids', 'codeSize', 'version'].filter((k) => keys.includes(k));
+  if (keys.includes('file') && generated.length > 0) return `a CAP is either a file of yours or generated, not both: drop ${generated.join(', ')} (the file says its package and applets) or file`;
+  if (!keys.includes('file') && !(keys.includes('packageAid') && keys.includes('appletAids'))) return 'give a CAP file (file: path.cap, relative to the scenario) or a generated CAP (packageAid and appletAids)';
   return undefined;
 }
 
@@ -159,6 +170,13 @@ export function checkScenarioText(text: string, file: string): ScenarioCheck {
       reported.push(jsonPath(['steps', i, 'fault', 'network']));
     }
   });
+  (Array.isArray(steps) ? steps : []).forEach((step, i) => {
+    const cap = (step as { load?: { cap?: unknown } } | null)?.load?.cap;
+    const reason = capSpecProblem(cap);
+    if (!reason) return;
+    problems.push(problem(['steps', i, 'load', 'cap'], reason));
+    reported.push(jsonPath(['steps', i, 'load', 'cap']));
+  });
   const result = new Validator().validate(value, SCHEMA, { nestedErrors: true });
   const within = (path: Path, outer: string) => {
     const at = jsonPath(path);
@@ -174,6 +192,10 @@ export function checkScenarioText(text: string, file: string): ScenarioCheck {
     const asString = rest.some((e) => e.name === 'type' && jsonPath(e.path) === jsonPath(path) && String(e.argument) === 'string') && isScalar(node) ? notAStringProblem(node) : undefined;
     problems.push(problem(path, asString ?? reason));
   }
+  // What the schema cannot say of a keyset: one key length for all three, a key version the card accepts (01–7F).
+  const keys = (value as { keys?: unknown }).keys;
+  const keysProblem = problems.length === 0 && keys !== undefined ? keySetProblem(keys) : undefined;
+  if (keysProblem) problems.push(problem(['keys'], keysProblem));
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length > 0) return { file, problems };
   const scenario = value as Scenario;

@@ -1,11 +1,12 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toHex } from '../protocol/bytes.ts';
 import { generateEcKeyPair, seededRandom } from '../protocol/crypto/index.ts';
 import { annotate } from '../protocol/describe.ts';
-import { createCard, loadCard, readProfileFile, CardError, type Card, type CardProfileInput } from '../simulator/index.ts';
+import { createCard, loadCard, readProfileFile, CardError, DEFAULT_APPLETS, type AppletModel, type Card, type CardProfileInput } from '../simulator/index.ts';
 import { loadScenario } from './load-scenario.ts';
 import { ScenarioError } from './scenario-error.ts';
-import { stepKind, type Scenario, type Step, type StepKind } from './scenario.ts';
+import { stepKind, type Scenario, type ScenarioKeys, type Step, type StepKind } from './scenario.ts';
 import { NoResponse, ScenarioSkipped, StepFailure, type CardPort, type RunContext, type StepRunner, type TraceEntry } from './run-context.ts';
 import { apduStep, authenticateStep, selectStep, loadStep, installStep, deleteStep, getStatusStep, powerCycleStep, resetStep } from './steps/card-steps.ts';
 import { assertStep } from './steps/assert-step.ts';
@@ -13,6 +14,8 @@ import { applyCardFault, newCardFaultState, type CardFaultState } from './faults
 import { openScenarioReader } from './card-port.ts';
 import { createEmbeddedEnvironment, needsServers } from './env/embedded-environment.ts';
 import { withCardFaults } from './faults/faulty-reader.ts';
+import { loadScenarioApplets } from './env/user-applets.ts';
+import { cardKeysOf } from './env/scenario-keys.ts';
 import { ReaderError, withTrace } from '../reader-bridge/index.ts';
 
 export interface StepResult {
@@ -46,8 +49,13 @@ export interface ScenarioResult {
 export interface RunOptions {
   /** Overrides the scenario's seed. */
   seed?: number;
-  /** Overrides the scenario's reader. */
+  /**
+   * Overrides the scenario's reader. A `replay:FILE` given here is relative to the working directory (as on
+   * the command line); one written in the scenario is relative to the scenario's folder.
+   */
   reader?: string;
+  /** Overrides the scenario's `keys:` (`cardlab run --keys FILE`): the ISD keys of the card, real or simulated. */
+  keys?: ScenarioKeys;
   /** Hooks that add servers, a terminal and network faults (see scenarios/env). */
   environment?: ScenarioEnvironment;
 }
@@ -85,13 +93,35 @@ function stepName(step: Step, kind: StepKind): string {
   return typeof v === 'string' || typeof v === 'number' ? `${kind} ${v}` : kind;
 }
 
-function buildCard(scenario: Scenario, seed: number, dapPublicKey: Uint8Array): Card {
+/**
+ * The scenario's simulated card: its image, profile file or inline profile, with the user's applet models
+ * before the bundled ones, personalised with the scenario's keys when it gives some (so the scenario is the
+ * same on the simulated card as on a real card holding those keys).
+ */
+function buildCard(scenario: Scenario, seed: number, dapPublicKey: Uint8Array, userApplets: AppletModel[]): Card {
   const spec = scenario.card ?? {};
   const dir = scenario.dir ?? process.cwd();
-  if (spec.image) return loadCard(resolve(dir, spec.image), { seed });
-  const base: CardProfileInput = spec.profileFile ? readProfileFile(resolve(dir, spec.profileFile)) : (spec.profile ?? {});
-  const profile: CardProfileInput = spec.dap === false || base.dap ? base : { ...base, dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(dapPublicKey) } } };
-  return createCard({ profile, seed });
+  const applets = userApplets.length > 0 ? [...userApplets, ...DEFAULT_APPLETS] : undefined;
+  let card: Card;
+  if (spec.image) card = loadCard(resolve(dir, spec.image), { seed, ...(applets ? { applets } : {}) });
+  else {
+    const base: CardProfileInput = spec.profileFile ? readProfileFile(resolve(dir, spec.profileFile)) : (spec.profile ?? {});
+    const profile: CardProfileInput = spec.dap === false || base.dap ? base : { ...base, dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(dapPublicKey) } } };
+    card = createCard({ profile, seed, ...(applets ? { applets } : {}) });
+  }
+  if (scenario.keys) card.installKeys(cardKeysOf(scenario.keys));
+  return card;
+}
+
+/** A replay trace named in the scenario is relative to its folder; one given to the run, to the working directory. */
+function readerOf(scenario: Scenario, options: RunOptions): { spec: string; dir: string } {
+  const spec = options.reader ?? scenario.reader ?? 'sim';
+  const dir = options.reader !== undefined ? process.cwd() : (scenario.dir ?? process.cwd());
+  if (spec.startsWith('replay:') && !existsSync(resolve(dir, spec.slice(7)))) {
+    const rule = options.reader !== undefined ? 'given to the run, it is relative to the working directory' : "written in the scenario, it is relative to the scenario's folder";
+    throw new ScenarioError(scenario.file ?? '(inline)', undefined, 'reader', `reader ${spec}: no trace file ${resolve(dir, spec.slice(7))} (${rule})`);
+  }
+  return { spec, dir };
 }
 
 /**
@@ -108,6 +138,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
     if (!(err instanceof ScenarioError)) throw err;
     return { file: String(source), name: String(source), tags: [], seed: 0, status: 'error', durationMs: Date.now() - started, steps: [], trace: [], failure: { path: err.path, line: err.line, message: err.message } };
   }
+  if (options.keys) scenario = { ...scenario, keys: options.keys };
   const seed = options.seed ?? scenario.seed ?? 0;
   // Called alone (from a test), a scenario that needs servers gets the embedded ones.
   if (!options.environment && needsServers(scenario)) options = { ...options, environment: createEmbeddedEnvironment() };
@@ -118,10 +149,15 @@ export async function runScenario(source: string | Scenario, options: RunOptions
   let hostSeeds = 0;
   let ctx: RunContext | undefined;
   try {
+    if (scenario.keys && needsServers(scenario) && typeof scenario.servers !== 'object') {
+      throw new ScenarioError(file, undefined, 'keys', "keys: the embedded issuer personalises the simulated card with per-card keys of its own; to provision a card whose keys you give, name your issuer by URL (servers: { issuer, provider }) and enrol the card there (docs/guides.md)");
+    }
+    const reader = readerOf(scenario, options);
+    const userApplets = scenario.applets ? await loadScenarioApplets(scenario.applets, scenario.dir ?? process.cwd()) : [];
     const prepared = options.environment?.prepare ? await options.environment.prepare(scenario, seed) : undefined;
-    const card = buildCard(scenario, seed, prepared?.dapPublicKey ?? dapKey.publicKey);
+    const card = buildCard(scenario, seed, prepared?.dapPublicKey ?? dapKey.publicKey, userApplets);
     const trace: TraceEntry[] = result.trace;
-    const raw = await openScenarioReader(options.reader ?? scenario.reader ?? 'sim', card, scenario.dir ?? process.cwd());
+    const raw = await openScenarioReader(reader.spec, card, reader.dir);
     const faultPort = withCardFaults(raw, faults);
     const port: CardPort = Object.assign(withTrace(faultPort, trace), { reinsert: () => faultPort.reinsert() });
     const c: RunContext = {

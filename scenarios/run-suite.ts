@@ -95,7 +95,7 @@ async function runInWorkers(files: string[], opts: SuiteOptions, workers: number
           const onExit = (code: number | null) => reject(new Error(`scenario worker exited (${code}) while running ${files[i]}`));
           child.once('message', onMessage);
           child.once('exit', onExit);
-          child.send({ file: files[i], options: { seed: opts.seed, reader: opts.reader } });
+          child.send({ file: files[i], options: { seed: opts.seed, reader: opts.reader, keys: opts.keys } });
         }).catch((err: Error): ScenarioResult =>
           opts.signal?.aborted ? interruptedResult(files[i]!, true, opts.signal) : { file: files[i]!, name: files[i]!, tags: [], seed: 0, status: 'error', durationMs: 0, steps: [], trace: [], failure: { message: err.message } },
         );
@@ -132,7 +132,7 @@ export async function runSuite(paths: string[], opts: SuiteOptions = {}): Promis
   const results: ScenarioResult[] = [];
   for (const file of files) {
     if (opts.signal?.aborted) break;
-    const r = await runScenario(file, { seed: opts.seed, reader: opts.reader });
+    const r = await runScenario(file, { seed: opts.seed, reader: opts.reader, keys: opts.keys });
     results.push(r);
     opts.onResult?.(r);
     if (opts.bail && (r.status === 'failed' || r.status === 'error')) break;

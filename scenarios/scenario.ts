@@ -10,11 +10,25 @@ export interface ApduExpectation {
   noResponse?: boolean;
 }
 
+/** A Load File: a CAP file of the user's (`file`, relative to the scenario), or one generated on the fly. */
 export interface CapSpec {
-  packageAid: string;
-  appletAids: string[];
+  file?: string;
+  packageAid?: string;
+  appletAids?: string[];
   codeSize?: number;
   version?: string;
+}
+
+/**
+ * The ISD's SCP03 keys (hex), key version and default security level (2 hex digits): the simulated card
+ * is personalised with them and authenticate steps use them, so the scenario also runs on a real card.
+ */
+export interface ScenarioKeys {
+  enc: string;
+  mac: string;
+  dek: string;
+  kvn?: string;
+  level?: string;
 }
 
 /**
@@ -89,6 +103,9 @@ export interface Scenario {
   tags?: string[];
   seed?: number;
   card?: { profile?: CardProfileInput; profileFile?: string; image?: string; dap?: boolean };
+  /** Modules of applet models (relative to the scenario), given to the simulated card before the bundled ones. */
+  applets?: string[];
+  keys?: ScenarioKeys;
   servers?: 'embedded' | 'none' | { issuer: string; provider: string; adminToken?: string };
   reader?: string;
   steps: Step[];

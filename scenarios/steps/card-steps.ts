@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { seededRandom, sha256 } from '../../protocol/crypto/index.ts';
 import { generateEcKeyPair } from '../../protocol/crypto/index.ts';
@@ -11,11 +13,12 @@ import {
   buildGetStatus,
 } from '../../protocol/gp/commands/index.ts';
 import { parseRegistryEntries } from '../../protocol/gp/data/index.ts';
-import { buildCap, readCap, loadFileDataBlock, loadFileDataBlockHash, buildLoadFile } from '../../protocol/cap/index.ts';
+import { buildCap, readCap, loadFileDataBlock, loadFileDataBlockHash, buildLoadFile, CapError, type CapFile } from '../../protocol/cap/index.ts';
 import { signDap } from '../../protocol/gp/dap.ts';
 import { NoResponse, StepFailure, type RunContext, type StepRunner } from '../run-context.ts';
-import type { Step } from '../scenario.ts';
+import type { CapSpec, Step } from '../scenario.ts';
 import { checkApdu, swOf, type Outcome } from './expect-apdu.ts';
+import { cardKeysOf, DEFAULT_LEVEL } from '../env/scenario-keys.ts';
 
 const ISD_DEFAULT = fromHex('A000000151000000');
 
@@ -38,17 +41,24 @@ export const apduStep: StepRunner = async (ctx, step) => {
   checkApdu('apdu', step.expect, command, await exchange(ctx, command, step.secure === true));
 };
 
+/**
+ * Opens an SCP03 session with the ISD (Amendment D §7): SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE.
+ * Keys, in order: the step's own, the scenario's `keys:` (or `cardlab run --keys`), the simulated card's
+ * (its profile's, or the issuer's per-card keys after personalisation).
+ */
 export const authenticateStep: StepRunner = async (ctx, step) => {
-  // The keys the card holds now: the profile's, or the issuer's per-card keys after personalisation.
+  const scenarioKeys = ctx.scenario.keys;
   const profileKeys = ctx.card?.keyset();
   const keys = step.authenticate?.keys
     ? { enc: fromHex(step.authenticate.keys.enc), mac: fromHex(step.authenticate.keys.mac), dek: fromHex(step.authenticate.keys.dek) }
-    : profileKeys
-      ? { enc: profileKeys.enc, mac: profileKeys.mac, dek: profileKeys.dek }
-      : undefined;
-  if (!keys) throw new StepFailure('authenticate: the card is not simulated, so its keys must be given (authenticate.keys)');
-  const kvn = step.authenticate?.kvn ? parseInt(step.authenticate.kvn, 16) : (profileKeys?.kvn ?? 0);
-  const level = parseInt(step.authenticate?.level ?? '03', 16);
+    : scenarioKeys
+      ? cardKeysOf(scenarioKeys)
+      : profileKeys
+        ? { enc: profileKeys.enc, mac: profileKeys.mac, dek: profileKeys.dek }
+        : undefined;
+  if (!keys) throw new StepFailure('authenticate: the card is not simulated, so its keys must be given (keys: in the scenario, --keys, or authenticate.keys)');
+  const kvn = step.authenticate?.kvn ? parseInt(step.authenticate.kvn, 16) : scenarioKeys && !step.authenticate?.keys ? cardKeysOf(scenarioKeys).kvn : (profileKeys?.kvn ?? 0);
+  const level = parseInt(step.authenticate?.level ?? scenarioKeys?.level ?? DEFAULT_LEVEL, 16);
   ctx.session = undefined;
   // Like GlobalPlatformPro: select the ISD first, so the session opens with it whatever was selected.
   const select = buildSelect();
@@ -91,12 +101,33 @@ async function sendSequence(ctx: RunContext, step: Step, what: string, commands:
   return '';
 }
 
+/**
+ * The CAP a load step names: the user's file (relative to the scenario's folder; read strictly by readCap,
+ * JCVM §6), or one built on the fly from its package and applet AIDs.
+ */
+function capOf(ctx: RunContext, spec: CapSpec): CapFile {
+  if (spec.file !== undefined) {
+    const path = resolve(ctx.scenario.dir ?? process.cwd(), spec.file);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      throw new StepFailure(`load: cannot read the CAP file ${path} (a path in a scenario is relative to the scenario's folder): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    try {
+      return readCap(bytes);
+    } catch (err) {
+      if (err instanceof CapError) throw new StepFailure(`load: ${path} is not a CAP file cardlab can load: ${err.message}`);
+      throw err;
+    }
+  }
+  const [major, minor] = (spec.version ?? '1.0').split('.').map(Number);
+  return readCap(buildCap({ packageAid: fromHex(spec.packageAid!), appletAids: spec.appletAids!.map(fromHex), codeSize: spec.codeSize ?? 512, packageVersion: { major: major!, minor: minor! } }));
+}
+
 export const loadStep: StepRunner = async (ctx, step) => {
   const spec = step.load!;
-  const [major, minor] = (spec.cap.version ?? '1.0').split('.').map(Number);
-  const cap = readCap(
-    buildCap({ packageAid: fromHex(spec.cap.packageAid), appletAids: spec.cap.appletAids.map(fromHex), codeSize: spec.cap.codeSize ?? 512, packageVersion: { major: major!, minor: minor! } }),
-  );
+  const cap = capOf(ctx, spec.cap);
   const lfdb = loadFileDataBlock(cap);
   const hash = loadFileDataBlockHash(lfdb);
   const isd = ctx.card?.profile.isdAid ?? ISD_DEFAULT;

@@ -1,7 +1,18 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundledSuite, parsePositiveInteger, parseReaderSpec, parseSeed } from '../options.ts';
+import { readKeysFile } from '../../env/scenario-keys.ts';
+import type { ScenarioKeys } from '../../scenario.ts';
+
+/** `--keys FILE`, read and checked before anything runs (a bad file is a usage error, exit 2). */
+function parseKeysOption(file: string): ScenarioKeys {
+  try {
+    return readKeysFile(file);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+}
 
 /**
  * `cardlab run [files or folders…]`: runs scenarios and reports; exit code 0 only when none failed. A
@@ -20,7 +31,8 @@ export function registerRun(program: Command): void {
     .option('--json <file>', 'write a JSON report')
     .option('--trace-dir <dir>', 'write each scenario\'s APDU trace (annotated text and JSON lines)')
     .option('--bail', 'stop after the first failing scenario')
-    .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; bail?: boolean }) => {
+    .option('--keys <file>', 'the card\'s ISD keys, JSON { enc, mac, dek, kvn?, level? } (hex): override every scenario\'s keys; the simulated card is personalised with them', parseKeysOption)
+    .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; bail?: boolean; keys?: ScenarioKeys }) => {
       const { runSuite } = await import('../../run-suite.ts');
       const { createConsoleReporter } = await import('../../reporters/console-reporter.ts');
       const { toJunitXml } = await import('../../reporters/junit-reporter.ts');
@@ -46,6 +58,7 @@ export function registerRun(program: Command): void {
         workers,
         reader: o.reader,
         seed: o.seed,
+        ...(o.keys ? { keys: o.keys } : {}),
         grep: o.grep,
         bail: o.bail,
         onStart: (n) => reporter.started(n),
