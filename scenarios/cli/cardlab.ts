@@ -3,6 +3,7 @@ import { registerCardNew } from './commands/card-new.ts';
 import { registerCardDiagram } from './commands/card-diagram.ts';
 import { registerCardShell } from './commands/card-shell.ts';
 import { registerCardServe } from './commands/card-serve.ts';
+import { registerCardDescribe } from './commands/card-describe.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerRun } from './commands/run.ts';
 import { registerValidate } from './commands/validate.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCardDiagram(card);
   registerCardShell(card);
   registerCardServe(card);
+  registerCardDescribe(card);
   registerDemo(program);
   registerRun(program);
   registerValidate(program);
