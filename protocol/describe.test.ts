@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, hex } from './bytes.ts';
-import { annotate, describeCommand, describeResponse } from './describe.ts';
+import { annotate, createDialogueAnnotator, describeCommand, describeResponse, type AppletDescription } from './describe.ts';
 
 describe('describeCommand', () => {
   it('names INSTALL [for load] with its header and decodes the LV fields (reference §6.6)', () => {
@@ -110,5 +110,80 @@ describe('annotate', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+/** A purse applet's vocabulary, as an applet model gives it (the loyalty model's, in the words of its specification). */
+const PURSE: AppletDescription = {
+  instructions: {
+    0x52: { name: 'CREDIT', data: (d) => ({ amount: d.length === 4 ? Buffer.from(d).readUInt32BE() : Number.NaN }), response: (d) => ({ balance: Buffer.from(d).readUInt32BE(), counter: Buffer.from(d).readUInt16BE(4) }) },
+    0x5c: { name: 'GET BALANCE', response: () => { throw new RangeError('unreadable'); } },
+  },
+};
+const PURSE_AID = hex`F0 43 41 52 44 4C 01`;
+const selectPurse = hex`00 A4 04 00 07 ${PURSE_AID} 00`;
+const credit100 = hex`80 52 00 00 04 00000064 06`;
+const ok = hex`90 00`;
+
+describe('annotate with an applet description', () => {
+  it('names the instruction and its fields: CREDIT amount 100, the answer balance and counter', () => {
+    expect(annotate(credit100, hex`00000064 0001 9000`, PURSE)).toEqual(['CREDIT amount 100 (CLA 80 INS 52 P1 00 P2 00, Lc 04, Le 06)', '9000 success', '  balance 100, counter 1']);
+  });
+
+  it('keeps INS xx for instructions the applet does not name, and hex for data it cannot read', () => {
+    expect(annotate(hex`80 54 00 00 04 00000064`, ok, PURSE)[0]).toBe('INS 54 (CLA 80 INS 54 P1 00 P2 00, Lc 04)');
+    expect(annotate(hex`80 5C 00 00 06`, hex`00000064 0001 9000`, PURSE)).toEqual(['GET BALANCE (CLA 80 INS 5C P1 00 P2 00, Le 06)', '9000 success', '  data (6 bytes): 000000640001']);
+  });
+
+  it('leaves SELECT by name to the card, and secure-messaging data undecoded', () => {
+    expect(annotate(selectPurse, ok, PURSE)[0]).toMatch(/^SELECT \(/);
+    expect(annotate(hex`84 52 00 00 0C 00000064 0102030405060708`, ok, PURSE)).toEqual([
+      'CREDIT (secure messaging) (CLA 84 INS 52 P1 00 P2 00, Lc 0C)',
+      '  data (12 bytes, secure messaging, not decoded): 000000640102030405060708',
+      '9000 success',
+    ]);
+  });
+});
+
+describe('createDialogueAnnotator', () => {
+  const purse = { moduleAid: PURSE_AID, describe: PURSE };
+
+  it('names the commands of the applet last selected on the channel, and only of that one', () => {
+    const a = createDialogueAnnotator([purse]);
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^INS 52 /); // the ISD is selected after power-on
+    a.annotate(selectPurse, ok);
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^CREDIT amount 100 /);
+    expect(a.annotate(hex`81 52 00 00 04 00000064`, ok)[0]).toMatch(/^INS 52 /); // channel 1 has the ISD
+    a.annotate(hex`00 A4 04 00 07 F0434152444501 00`, ok); // another applet
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^INS 52 /);
+  });
+
+  it('ignores a SELECT that failed, forgets the selection at reset and on a closed channel', () => {
+    const a = createDialogueAnnotator([purse]);
+    a.annotate(selectPurse, ok);
+    a.annotate(hex`00 A4 04 00 05 A000000003 00`, hex`6A82`);
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^CREDIT /);
+    a.reset();
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^INS 52 /);
+    a.annotate(hex`01 A4 04 00 07 ${PURSE_AID} 00`, ok);
+    expect(a.annotate(hex`81 52 00 00 04 00000064`, ok)[0]).toMatch(/^CREDIT /);
+    a.annotate(hex`00 70 80 01`, ok);
+    expect(a.annotate(hex`81 52 00 00 04 00000064`, ok)[0]).toMatch(/^INS 52 /);
+  });
+
+  it('learns instances from INSTALL [for install] (Application AID of the class), and finds them by a partial AID', () => {
+    const a = createDialogueAnnotator([purse]);
+    const instance = hex`F0 43 41 52 44 4C 01 99`;
+    a.annotate(hex`80 E6 0C 00 1E 06 F0434152444C 07 ${PURSE_AID} 08 ${instance} 01 00 02 C9 00 00 00`, hex`00 9000`);
+    a.annotate(hex`00 A4 04 00 08 ${instance} 00`, ok);
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^CREDIT /);
+    a.annotate(hex`00 A4 04 00 06 F0434152444C 00`, ok);
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^CREDIT /);
+  });
+
+  it('is annotate() itself without described applets', () => {
+    const a = createDialogueAnnotator([{ moduleAid: PURSE_AID }]);
+    a.annotate(selectPurse, ok);
+    expect(a.annotate(credit100, ok)).toEqual(annotate(credit100, ok));
   });
 });

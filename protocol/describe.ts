@@ -1,5 +1,5 @@
-import { toHex } from './bytes.ts';
-import { ApduError, INS, commandName, isGpClass, isSecureMessagingClass, parseCommandApdu, parseResponseApdu, swHex, swMeaning, type CommandApdu } from './apdu/index.ts';
+import { equalBytes, toHex } from './bytes.ts';
+import { ApduError, INS, commandName, isGpClass, isSecureMessagingClass, logicalChannel, parseCommandApdu, parseResponseApdu, swHex, swMeaning, type CommandApdu } from './apdu/index.ts';
 import { byteCount, describeLvFields, describeTlvTree, describeValue, shortHex, tagHex, tagName, type LvField, type Tlv } from './tlv/index.ts';
 import { describeCplc } from './gp/data/index.ts';
 
@@ -84,8 +84,10 @@ function dataLines(a: CommandApdu): string[] {
 /**
  * Describes a command APDU: `INSTALL [for load] (CLA 80 INS E6 P1 02 P2 00, Lc 34, Le 00)` then its
  * fields (GPCS 11 per command). Commands under secure messaging (GPCS 11.1.4) keep their data in hex.
+ * Given the description of the applet the command goes to, an instruction it names reads with the
+ * applet's name and fields instead: `CREDIT amount 100 (CLA 80 INS 52 P1 00 P2 00, Lc 04, Le 06)`.
  */
-export function describeCommand(capdu: Uint8Array): string[] {
+export function describeCommand(capdu: Uint8Array, applet?: AppletDescription): string[] {
   let a: CommandApdu;
   try {
     a = parseCommandApdu(capdu);
@@ -99,6 +101,14 @@ export function describeCommand(capdu: Uint8Array): string[] {
     let header = `CLA ${hx(a.cla)} INS ${hx(a.ins)} P1 ${hx(a.p1)} P2 ${hx(a.p2)}`;
     if (lcSize) header += `, Lc ${toHex(capdu.subarray(4, 4 + lcSize))}`;
     if (leSize) header += `, Le ${toHex(capdu.subarray(capdu.length - leSize))}`;
+    const own = instructionOf(applet, a);
+    if (own) {
+      // Secure messaging hides the data the applet would name: keep it in hex like the card's own commands.
+      const fields = sm ? undefined : namedFields(own.data, a.data, a);
+      const name = `${own.name}${fields ? ` ${fields}` : ''}${sm ? ' (secure messaging)' : ''} (${header})`;
+      const rest = a.data.length === 0 || fields !== undefined ? [] : [sm ? `data (${byteCount(a.data.length)}, secure messaging, not decoded): ${shortHex(a.data)}` : `data (${byteCount(a.data.length)}): ${shortHex(a.data)}`];
+      return [name, ...rest.map((l) => `  ${l}`)];
+    }
     const lines = [`${commandName(a.cla, a.ins, a.p1, a.p2)}${sm ? ' (secure messaging)' : ''} (${header})`, ...parameterLines(a)];
     if (a.data.length > 0) lines.push(...(sm ? [`data (${byteCount(a.data.length)}, secure messaging, not decoded): ${shortHex(a.data)}`] : dataLines(a)));
     return [lines[0]!, ...lines.slice(1).map((l) => `  ${l}`)];
@@ -107,9 +117,14 @@ export function describeCommand(capdu: Uint8Array): string[] {
   }
 }
 
-function responseData(data: Uint8Array, cmd: CommandApdu | undefined): string[] {
+function responseData(data: Uint8Array, cmd: CommandApdu | undefined, applet: AppletDescription | undefined): string[] {
   if (!cmd) return hexOrTree('data', data);
   if (isSecureMessagingClass(cmd.cla)) return [`data (${byteCount(data.length)}, secure messaging, not decoded): ${shortHex(data)}`];
+  const own = instructionOf(applet, cmd);
+  if (own) {
+    const fields = namedFields(own.response, data, cmd);
+    return [fields ?? `data (${byteCount(data.length)}): ${shortHex(data)}`];
+  }
   switch (cmd.ins) {
     case INS.INITIALIZE_UPDATE:
       if (data.length < 29 || data[11] !== 0x03) return [`data (${byteCount(data.length)}): ${toHex(data)}`];
@@ -137,7 +152,7 @@ function responseData(data: Uint8Array, cmd: CommandApdu | undefined): string[] 
  * then its data, decoded in the light of the command when it is given (GET DATA with CLA 00 returns
  * a bare value, INITIALIZE UPDATE fixed fields, INSTALL/LOAD/DELETE a confirmation).
  */
-export function describeResponse(rapdu: Uint8Array, command?: Uint8Array): string[] {
+export function describeResponse(rapdu: Uint8Array, command?: Uint8Array, applet?: AppletDescription): string[] {
   try {
     const { data, sw } = parseResponseApdu(rapdu);
     const lines = [`${swHex(sw)} ${swMeaning(sw)}`];
@@ -148,13 +163,121 @@ export function describeResponse(rapdu: Uint8Array, command?: Uint8Array): strin
     } catch (e) {
       if (!(e instanceof ApduError)) throw e;
     }
-    return [...lines, ...responseData(data, cmd).map((l) => `  ${l}`)];
+    return [...lines, ...responseData(data, cmd, applet).map((l) => `  ${l}`)];
   } catch (e) {
     return failure('response APDU', rapdu, e);
   }
 }
 
-/** The annotation of one exchange: the command's lines, then the response's (read in the command's light). */
-export function annotate(capdu: Uint8Array, rapdu: Uint8Array): string[] {
-  return [...describeCommand(capdu), ...describeResponse(rapdu, capdu)];
+/**
+ * The annotation of one exchange: the command's lines, then the response's (read in the command's light),
+ * both in the words of `applet` when the command goes to an applet described by its model.
+ */
+export function annotate(capdu: Uint8Array, rapdu: Uint8Array, applet?: AppletDescription): string[] {
+  return [...describeCommand(capdu, applet), ...describeResponse(rapdu, capdu, applet)];
+}
+
+
+/** Named fields of an applet's data, in display order: `{ amount: 100 }` reads `amount 100`. */
+export type DescribedFields = Readonly<Record<string, string | number>>;
+
+/** What an applet's specification calls one of its instructions, and how its data reads both ways. */
+export interface InstructionDescription {
+  /** The name as the applet's specification prints it: `CREDIT`, `GET BALANCE`. */
+  readonly name: string;
+  /** Names the command data field (P1-P2 may choose its layout); data it cannot read may throw, and is then shown in hex. */
+  readonly data?: (data: Uint8Array, command: CommandApdu) => DescribedFields;
+  /** Names the response data (the status word apart); may throw likewise. */
+  readonly response?: (data: Uint8Array, command: CommandApdu) => DescribedFields;
+}
+
+/** The vocabulary of an applet: its instructions, by INS. An INS it does not list keeps the generic annotation. */
+export interface AppletDescription {
+  readonly instructions: Readonly<Partial<Record<number, InstructionDescription>>>;
+}
+
+/** The applet's own description of a command sent to it; SELECT [by name] and MANAGE CHANNEL are the card's whatever is selected (GPCS 11.9, 11.7). */
+function instructionOf(applet: AppletDescription | undefined, a: CommandApdu): InstructionDescription | undefined {
+  if (!applet || (a.ins === INS.SELECT && a.p1 === 0x04) || a.ins === INS.MANAGE_CHANNEL) return undefined;
+  return applet.instructions[a.ins];
+}
+
+/** `amount 100` or `transaction id 0102030405060708, amount 100`; undefined when there is nothing to name or the applet cannot read the data. */
+function namedFields(read: InstructionDescription['data'], data: Uint8Array, a: CommandApdu): string | undefined {
+  if (!read || data.length === 0) return undefined;
+  try {
+    const entries = Object.entries(read(data, a));
+    return entries.length ? entries.map(([k, v]) => `${k} ${v}`).join(', ') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An applet model as the annotator sees it: its class (Executable Module) AID and, if it has one, its description. */
+export interface DescribedApplet {
+  readonly moduleAid: Uint8Array;
+  readonly describe?: AppletDescription;
+}
+
+/** Annotates a dialogue exchange by exchange, knowing which applet each command goes to. */
+export interface DialogueAnnotator {
+  annotate(capdu: Uint8Array, rapdu: Uint8Array): string[];
+  /** A power-on or reset: every channel is back on the Issuer Security Domain. */
+  reset(): void;
+}
+
+/** `n` LV fields from the start of `data` (GPCS 11.5.2.3), or undefined when they do not fit. */
+function leadingLvFields(data: Uint8Array, n: number): Uint8Array[] | undefined {
+  const out: Uint8Array[] = [];
+  for (let o = 0; out.length < n; ) {
+    const len = data[o];
+    if (len === undefined || o + 1 + len > data.length) return undefined;
+    out.push(data.subarray(o + 1, o + 1 + len));
+    o += 1 + len;
+  }
+  return out;
+}
+
+/**
+ * An annotator that follows the dialogue: what SELECT [by name] last selected on each logical channel
+ * (ISO 7816-4 §5.4.1, channel from the class byte), and which instance INSTALL [for install] made of
+ * which class (its Application AID and Executable Module AID, GPCS 11.5.2.3); a command to an instance
+ * of a described applet reads in the applet's words. An instance is also known by its class AID (an
+ * applet installed under the AID of its class, as on a card issued with it), and a SELECT by a partial
+ * AID finds the instance whose AID begins with it (ISO 7816-4 §7.1.1). Anything else reads as `annotate()` has it.
+ */
+export function createDialogueAnnotator(applets: readonly DescribedApplet[]): DialogueAnnotator {
+  const described = applets.filter((applet) => applet.describe);
+  const instances = described.map((applet) => ({ aid: applet.moduleAid, applet }));
+  const selected = new Map<number, DescribedApplet | undefined>();
+  const startsWith = (aid: Uint8Array, prefix: Uint8Array) => prefix.length > 0 && prefix.length <= aid.length && equalBytes(aid.subarray(0, prefix.length), prefix);
+  const find = (name: Uint8Array) => (instances.find((i) => equalBytes(i.aid, name)) ?? instances.find((i) => startsWith(i.aid, name)))?.applet;
+  const follow = (a: CommandApdu, sw: number) => {
+    // 61xx, 62xx and 63xx answer a command that was carried out (ISO 7816-4 §5.6: normal processing, warnings).
+    if (![0x90, 0x61, 0x62, 0x63].includes(sw >> 8)) return;
+    const channel = logicalChannel(a.cla);
+    if (a.ins === INS.SELECT && a.p1 === 0x04) selected.set(channel, find(a.data));
+    else if (a.ins === INS.MANAGE_CHANNEL && a.p1 & 0x80) selected.delete(a.p2);
+    else if (a.ins === INS.INSTALL && a.p1 & 0x04 && !(a.p1 & 0x80)) {
+      const [, moduleAid, applicationAid] = leadingLvFields(a.data, 3) ?? [];
+      const applet = moduleAid && described.find((d) => equalBytes(d.moduleAid, moduleAid));
+      if (applet && applicationAid?.length) instances.unshift({ aid: applicationAid.slice(), applet });
+    }
+  };
+  return {
+    annotate(capdu, rapdu) {
+      let a: CommandApdu;
+      try {
+        a = parseCommandApdu(capdu);
+      } catch {
+        return annotate(capdu, rapdu);
+      }
+      const lines = annotate(capdu, rapdu, selected.get(logicalChannel(a.cla))?.describe);
+      if (rapdu.length >= 2) follow(a, (rapdu[rapdu.length - 2]! << 8) | rapdu[rapdu.length - 1]!);
+      return lines;
+    },
+    reset() {
+      selected.clear();
+    },
+  };
 }
