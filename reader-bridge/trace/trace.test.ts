@@ -2,8 +2,14 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex } from '../../protocol/bytes.ts';
-import { createCard } from '../../simulator/index.ts';
+import { fromHex, toHex } from '../../protocol/bytes.ts';
+import { generateEcKeyPair, seededRandom } from '../../protocol/crypto/index.ts';
+import { buildCap, buildLoadFile, loadFileDataBlock, loadFileDataBlockHash, readCap } from '../../protocol/cap/index.ts';
+import { signDap } from '../../protocol/gp/dap.ts';
+import { buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../protocol/gp/commands/index.ts';
+import { buildCredit, buildGetBalance } from '../../protocol/loyalty/index.ts';
+import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID } from '../../simulator/index.ts';
+import { authenticate } from '../../test/support/card-host.ts';
 import { createSimReader } from '../sim-reader.ts';
 import { toAnnotatedText, parseAnnotatedText } from './annotated-text.ts';
 import { toJsonLines, parseJsonLines } from './json-lines.ts';
@@ -112,5 +118,53 @@ describe('APDU trace', () => {
     expect(d.message).toMatch(/got:\n {2}>> 80 CA 9F 7F 00\n/);
     expect(d.expected.map((e) => e.dir)).toEqual(['C', 'R']);
     expect(diffTraces(a, a.slice(0, 3))!.message).toMatch(/the second trace ends/);
+  });
+});
+
+describe('APDU trace: names from the applet models', () => {
+  /** A card with the loyalty applet loaded and installed as `instance` (the host talks to the card directly). */
+  function cardWithLoyalty(instance: Uint8Array) {
+    const dap = generateEcKeyPair('P-256', seededRandom('trace-dap'));
+    const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(dap.publicKey) } } }, seed: 3 });
+    card.powerOn();
+    const { send } = authenticate(card, 0x03);
+    const lfdb = loadFileDataBlock(readCap(buildCap({ packageAid: LOYALTY_PACKAGE_AID, appletAids: [LOYALTY_APPLET_AID], codeSize: 200 })));
+    const hash = loadFileDataBlockHash(lfdb);
+    send(buildInstallForLoad({ loadFileAid: LOYALTY_PACKAGE_AID, lfdbHash: hash }));
+    const signature = signDap({ type: 'ecdsa', curve: 'P-256', privateKey: dap.privateKey }, hash);
+    for (const c of buildLoadCommands(buildLoadFile(lfdb, [{ sdAid: fromHex('A000000151000000'), signature }]), 239)) send(c);
+    send(buildInstallForInstall({ loadFileAid: LOYALTY_PACKAGE_AID, moduleAid: LOYALTY_APPLET_AID, instanceAid: instance }));
+    return card;
+  }
+
+  it('writes a loyalty CREDIT as CREDIT amount 100 and its answer as balance and counter; the ISD keeps INS 52', async () => {
+    const trace: TraceEntry[] = [];
+    const reader = withTrace(createSimReader(cardWithLoyalty(LOYALTY_APPLET_AID)), trace);
+    await reader.powerOn();
+    await reader.transmit(buildCredit(100)); // to the Issuer Security Domain: not the applet's
+    await reader.transmit(buildSelect(LOYALTY_APPLET_AID));
+    await reader.transmit(buildCredit(100));
+    await reader.transmit(buildGetBalance());
+    const text = toAnnotatedText(trace, { timestamps: false });
+    expect(text).toMatch(/>> 80 52 00 00 04 00 00 00 64 06\n# INS 52 \(CLA 80 INS 52 P1 00 P2 00, Lc 04, Le 06\)\n# {3}data \(4 bytes\): 00000064\n# 6D00/);
+    expect(text).toMatch(/>> 80 52 00 00 04 00 00 00 64 06\n# CREDIT amount 100 \(CLA 80 INS 52 P1 00 P2 00, Lc 04, Le 06\)\n# 9000 success\n# {3}balance 100, counter 1\n<< 00 00 00 64 00 01 90 00/);
+    expect(text).toMatch(/# GET BALANCE \(CLA 80 INS 5C/);
+  });
+
+  it('forgets the selection at reset, and names nothing without applet models', async () => {
+    const card = cardWithLoyalty(LOYALTY_APPLET_AID);
+    const trace: TraceEntry[] = [];
+    const reader = withTrace(createSimReader(card), trace);
+    await reader.powerOn();
+    await reader.transmit(buildSelect(LOYALTY_APPLET_AID));
+    await reader.reset();
+    await reader.transmit(buildCredit(5));
+    expect(trace.at(-1)!.note![0]).toMatch(/^INS 52 /);
+    const bare: TraceEntry[] = [];
+    const unnamed = withTrace(createSimReader(card), bare, { applets: [] });
+    await unnamed.powerOn();
+    await unnamed.transmit(buildSelect(LOYALTY_APPLET_AID));
+    await unnamed.transmit(buildCredit(5));
+    expect(bare.at(-1)!.note![0]).toMatch(/^INS 52 /);
   });
 });

@@ -1,5 +1,6 @@
 import type { CommandApdu } from '../../protocol/apdu/index.ts';
 import type { RandomSource } from '../../protocol/crypto/random-source.ts';
+import type { AppletDescription } from '../../protocol/describe.ts';
 import type { CardResponse } from '../dispatch.ts';
 
 /**
@@ -30,4 +31,6 @@ export interface AppletModel {
   select?(ctx: AppletContext): CardResponse;
   /** Every command while the applet is selected, SELECT by name excepted. */
   process(ctx: AppletContext, apdu: CommandApdu): CardResponse;
+  /** The names of its instructions and data, for traces and annotations (`CREDIT amount 100` rather than `INS 52`). */
+  readonly describe?: AppletDescription;
 }

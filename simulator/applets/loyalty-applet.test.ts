@@ -5,7 +5,8 @@ import { buildCap, readCap, loadFileDataBlock, loadFileDataBlockHash, buildLoadF
 import { signDap } from '../../protocol/gp/dap.ts';
 import { buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../protocol/gp/commands/index.ts';
 import { buildCredit, buildCreditOnce, buildGetBalance } from '../../protocol/loyalty/index.ts';
-import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, PersistentStore, type Card } from '../index.ts';
+import { annotate } from '../../protocol/describe.ts';
+import { createCard, loyaltyApplet, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, PersistentStore, type Card } from '../index.ts';
 import { authenticate } from '../../test/support/card-host.ts';
 
 const ISD = fromHex('A000000151000000');
@@ -111,5 +112,20 @@ describe('loyalty applet: CREDIT [once] with a transaction id', () => {
     const card = loyaltyCard();
     expect(send(card, buildCredit(100))).toBe('0000006400019000');
     expect(send(card, buildCredit(100))).toBe('000000C800029000');
+  });
+});
+
+describe('loyalty applet: its names for traces', () => {
+  const named = (c: Uint8Array, r: string) => annotate(c, fromHex(r), loyaltyApplet.describe);
+
+  it('names CREDIT, CREDIT [once], DEBIT and GET BALANCE with their amounts and answers', () => {
+    expect(named(buildCredit(100), '0000006400019000')).toEqual(['CREDIT amount 100 (CLA 80 INS 52 P1 00 P2 00, Lc 04, Le 06)', '9000 success', '  balance 100, counter 1']);
+    expect(named(buildCreditOnce(7, TX_A), '0000000700019000')[0]).toBe('CREDIT transaction id 0102030405060708, amount 7 (CLA 80 INS 52 P1 01 P2 00, Lc 0C, Le 06)');
+    expect(named(fromHex('8054000004000000FA06'), '6985')).toEqual(['DEBIT amount 250 (CLA 80 INS 54 P1 00 P2 00, Lc 04, Le 06)', '6985 conditions of use not satisfied']);
+    expect(named(buildGetBalance(), '0000006400019000')[0]).toBe('GET BALANCE (CLA 80 INS 5C P1 00 P2 00, Le 06)');
+  });
+
+  it('shows data of the wrong length in hex, as the card refuses it (6700)', () => {
+    expect(named(fromHex('80520000020064'), '6700')).toEqual(['CREDIT (CLA 80 INS 52 P1 00 P2 00, Lc 02)', '  data (2 bytes): 0064', '6700 wrong length (Lc)']);
   });
 });

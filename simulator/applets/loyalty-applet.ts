@@ -1,5 +1,6 @@
 import { CardStatusError, SW, type CommandApdu } from '../../protocol/apdu/index.ts';
-import { concat, equalBytes, fromHex, readUint, u16, u32 } from '../../protocol/bytes.ts';
+import { concat, equalBytes, fromHex, readUint, toHex, u16, u32 } from '../../protocol/bytes.ts';
+import type { AppletDescription, DescribedFields } from '../../protocol/describe.ts';
 import { CREDIT_ONCE_P1, LOYALTY_CLA, LOYALTY_INS, TRANSACTION_ID_LENGTH } from '../../protocol/loyalty/index.ts';
 import type { CardResponse } from '../dispatch.ts';
 import type { AppletContext, AppletModel } from './applet-model.ts';
@@ -89,6 +90,34 @@ function creditOnce(ctx: AppletContext, apdu: CommandApdu): CardResponse {
   return answer(after.balance, after.counter);
 }
 
+/** An amount field: 4 bytes, big-endian. */
+function amountOf(bytes: Uint8Array): number {
+  if (bytes.length !== 4) throw new RangeError('an amount is 4 bytes');
+  return readUint(bytes);
+}
+
+/** The answer of CREDIT, DEBIT and GET BALANCE: balance (4) ‖ counter (2). */
+function balanceFields(data: Uint8Array): { balance: number; counter: number } {
+  if (data.length !== 6) throw new RangeError('balance (4) and counter (2)');
+  return { balance: readUint(data.subarray(0, 4)), counter: readUint(data.subarray(4)) };
+}
+
+/** The loyalty applet's vocabulary for traces: `CREDIT amount 100`, `9000 success` then `balance 100, counter 1`. */
+const LOYALTY_DESCRIPTION: AppletDescription = {
+  instructions: {
+    [LOYALTY_INS.CREDIT]: {
+      name: 'CREDIT',
+      data: (data, command): DescribedFields =>
+        command.p1 === CREDIT_ONCE_P1 && data.length === TRANSACTION_ID_LENGTH + 4
+          ? { 'transaction id': toHex(data.subarray(0, TRANSACTION_ID_LENGTH)), amount: amountOf(data.subarray(TRANSACTION_ID_LENGTH)) }
+          : { amount: amountOf(data) },
+      response: balanceFields,
+    },
+    [LOYALTY_INS.DEBIT]: { name: 'DEBIT', data: (data) => ({ amount: amountOf(data) }), response: balanceFields },
+    [LOYALTY_INS.GET_BALANCE]: { name: 'GET BALANCE', response: balanceFields },
+  },
+};
+
 /**
  * A loyalty / e-purse applet: balance (4 bytes), transaction counter (2 bytes), maximum balance (4 bytes,
  * from the C9 install parameters, default 1,000,000). CREDIT `80 52 00 00 04 <amount>` and DEBIT
@@ -111,6 +140,7 @@ function creditOnce(ctx: AppletContext, apdu: CommandApdu): CardResponse {
 export const loyaltyApplet: AppletModel = {
   name: 'loyalty',
   moduleAid: LOYALTY_APPLET_AID,
+  describe: LOYALTY_DESCRIPTION,
   install(ctx, parameters) {
     if (parameters.length !== 0 && parameters.length !== 4) throw new CardStatusError(SW.INCORRECT_DATA, 'loyalty parameters: the maximum balance, 4 bytes');
     const max = parameters.length === 4 ? readUint(parameters) : DEFAULT_MAX_BALANCE;
