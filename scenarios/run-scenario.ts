@@ -113,6 +113,18 @@ function buildCard(scenario: Scenario, seed: number, dapPublicKey: Uint8Array, u
   return card;
 }
 
+/**
+ * Over a real reader (pcsc) or a replay, no command reaches the simulated card: card assertions and card
+ * faults say they need it instead of reading a card the steps never drove. Authenticate steps keep the
+ * keys it holds (its profile's, or the embedded issuer's), as they had them when the card was driven.
+ */
+function forgetUndrivenCard(ctx: RunContext, card: Card): void {
+  const k = card.keyset();
+  if (!ctx.scenario.keys && k) ctx.scenario = { ...ctx.scenario, keys: { kvn: k.kvn.toString(16).padStart(2, '0').toUpperCase(), enc: toHex(k.enc), mac: toHex(k.mac), dek: toHex(k.dek) } };
+  ctx.card = undefined;
+  ctx.initialFree = undefined;
+}
+
 /** A replay trace named in the scenario is relative to its folder; one given to the run, to the working directory. */
 function readerOf(scenario: Scenario, options: RunOptions): { spec: string; dir: string } {
   const spec = options.reader ?? scenario.reader ?? 'sim';
@@ -191,6 +203,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
     ctx = c;
     await port.powerOn();
     if (options.environment) await options.environment.setup(c);
+    if (reader.spec !== 'sim' && reader.spec !== 'vpcd') forgetUndrivenCard(c, card);
     const runners = { ...CARD_STEPS, ...(options.environment?.steps ?? {}) };
     runners.fault = async (cx, step) => {
       const env = cx.env['fault.network'] as StepRunner | undefined;

@@ -225,6 +225,18 @@ describe('replay:FILE readers: in a scenario relative to its folder, given to th
     expect(given.status, failures(given)).toBe('passed');
   });
 
+  it('over a replay no command reaches the simulated card: card assertions say they need it, authenticate keeps its keys', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'secured.yaml'), 'name: secured\nseed: 8\nsteps:\n  - authenticate: {}\n  - getStatus: isd\n  - assert: { card: { lifeCycle: SECURED } }\n');
+    const recorded = await runScenario(join(dir, 'secured.yaml'));
+    expect(recorded.status, failures(recorded)).toBe('passed');
+    writeFileSync(join(dir, 'secured.trace.txt'), toAnnotatedText(recorded.trace));
+    const replayed = await runScenario(join(dir, 'secured.yaml'), { reader: `replay:${relative(process.cwd(), join(dir, 'secured.trace.txt'))}` });
+    // The profile's keys opened the replayed session (steps 1 and 2); the assertion did not read a card nobody drove.
+    expect(replayed.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed']);
+    expect(failures(replayed)).toMatch(/card assertions need the simulated card \(reader sim or vpcd\)/);
+  });
+
   it('a trace that is not there is an error saying which rule applied', async () => {
     const dir = project();
     writeFileSync(join(dir, 'r.yaml'), 'name: r\nreader: replay:gone.trace.txt\nsteps:\n  - select: "A000000151000000"\n');
