@@ -12,6 +12,7 @@ export { withTrace } from './trace/with-trace.ts';
 export { toJsonLines, parseJsonLines } from './trace/json-lines.ts';
 export { toAnnotatedText, parseAnnotatedText } from './trace/annotated-text.ts';
 export { parseTrace } from './trace/parse-trace.ts';
+export { toGsmtapPcap, gsmtapExchanges, GSMTAP_UDP_PORT, type GsmtapExchange, type PcapOptions } from './trace/pcap.ts';
 export { diffTraces, type TraceDiff, type TraceDiffOptions } from './trace/trace-diff.ts';
 export { withGetResponse } from './middleware/with-get-response.ts';
 export { withLatency } from './middleware/with-latency.ts';
