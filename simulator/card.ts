@@ -57,6 +57,22 @@ export interface CreateCardOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+const CHANNEL_TAG_NAME_SET: ReadonlySet<string> = new Set(CHANNEL_TAG_NAMES);
+
+/** The ISD's FCI depends only on the profile (resolved profiles are shared and frozen): built once per profile. */
+const ISD_FCI = new WeakMap<CardProfile, Uint8Array>();
+function isdFciOf(profile: CardProfile): Uint8Array {
+  let fci = ISD_FCI.get(profile);
+  if (!fci) {
+    fci = buildSecurityDomainFci({
+      aid: profile.isdAid,
+      managementData: buildCardRecognitionData({ gpVersion: profile.gpVersion, scp: 0x03, i: profile.scp03.i }),
+      maxCommandData: profile.maxCommandData,
+    });
+    ISD_FCI.set(profile, fci);
+  }
+  return fci;
+}
 /**
  * A simulated GlobalPlatform card: the one door is `powerOn()` → ATR and `transmit(C-APDU)` → R-APDU.
  * What the card may do next lives in the card machine (card-machine.ts); persistent data in the
@@ -79,6 +95,8 @@ export class Card implements CardRuntime {
   private readonly sessions: Scp03CardSession[] = CHANNELS.map(() => new Scp03CardSession());
   /** The channel of the command being processed. */
   private current: ChannelNumber = 0;
+  /** The selected applet's handler, kept while its record is unchanged (appletHandler). */
+  private applet: { aid: Uint8Array; record: unknown; handler: CommandHandler } | undefined;
 
   private readonly actor: Actor<typeof cardMachine>;
   private snapshot: SnapshotFrom<typeof cardMachine>;
@@ -114,7 +132,7 @@ export class Card implements CardRuntime {
     return this.sessions[n]!;
   }
   hasTag(tag: Tag | ChannelTagName): boolean {
-    return this.snapshot.hasTag(tag.includes('.') && (CHANNEL_TAG_NAMES as readonly string[]).includes(tag) ? channelTag(this.current, tag as ChannelTagName) : (tag as Tag));
+    return this.snapshot.hasTag(CHANNEL_TAG_NAME_SET.has(tag) ? channelTag(this.current, tag as ChannelTagName) : (tag as Tag));
   }
   send(event: CardEvent): void {
     this.actor.send(event);
@@ -231,7 +249,8 @@ export class Card implements CardRuntime {
     this.lastRecovery = this.store.powerUp();
     this.send({ type: 'STORE_RECOVERED', lifeCycle: this.persistedLifeCycle() });
     this.afterReset();
-    return this.profile.atr;
+    // A copy: the profile, and its ATR, are shared by every card made from it.
+    return this.profile.atr.slice();
   }
 
   /** Removes power: every volatile state (sessions, selections, channels, pending responses) is gone. */
@@ -248,7 +267,8 @@ export class Card implements CardRuntime {
     // No command runs across a reset, so no transaction is open: the store is consistent as it stands.
     this.send({ type: 'STORE_RECOVERED', lifeCycle: this.persistedLifeCycle() });
     this.afterReset();
-    return this.profile.atr;
+    // A copy: the profile, and its ATR, are shared by every card made from it.
+    return this.profile.atr.slice();
   }
 
   private persistedLifeCycle(): number {
@@ -262,11 +282,7 @@ export class Card implements CardRuntime {
    */
   private afterReset(): void {
     this.current = 0;
-    this.isdFci = buildSecurityDomainFci({
-      aid: this.profile.isdAid,
-      managementData: buildCardRecognitionData({ gpVersion: this.profile.gpVersion, scp: 0x03, i: this.profile.scp03.i }),
-      maxCommandData: this.profile.maxCommandData,
-    });
+    this.isdFci = isdFciOf(this.profile);
     if (!this.snapshot.hasTag('may.select')) return;
     const app = this.registry.implicitlySelectedApplication();
     if (app) this.send({ type: 'SELECT_APPLICATION', channel: 0, aid: app.aid });
@@ -359,11 +375,12 @@ export class Card implements CardRuntime {
   }
 
   private run(ctx: CommandContext, handler: CommandHandler | undefined): CardResponse {
+    // Refusals decided here are answers, not exceptions: a throw through dispatch costs more than the command.
     const base = (): CardResponse => {
-      if (!handler) throw new CardStatusError(SW.INS_NOT_SUPPORTED);
+      if (!handler) return { data: EMPTY, sw: SW.INS_NOT_SUPPORTED };
       if (handler.requires) {
         const unmet = unmetPrecondition(handler.name, handler.requires, this, ctx.apdu.cla, ctx.secured);
-        if (unmet) throw new CardStatusError(unmet.sw, unmet.message);
+        if (unmet) return { data: EMPTY, sw: unmet.sw };
       }
       return handler.handle(ctx);
     };
@@ -383,20 +400,25 @@ export class Card implements CardRuntime {
     }
   }
 
-  /** The handler standing for the selected applet: its model's process(), or 6D00 when it has none. */
+  /**
+   * The handler standing for the selected applet: its model's process(), or 6D00 when it has none. Kept while
+   * the registry record is the same object (records are decoded once per stored value and frozen).
+   */
   private appletHandler(): CommandHandler {
     const aid = this.selectedAid;
     const record = findApplication(this.store, aid);
+    const cached = this.applet;
+    if (cached && cached.record === record && cached.aid === aid) return cached.handler;
     const model = record ? this.appletModelFor(record.moduleAid) : undefined;
-    return {
+    const context = this.appletContext(aid);
+    const handler: CommandHandler = {
       name: model ? `applet ${model.name}` : 'applet without a model',
       ins: -1,
       chaining: true,
-      handle: ({ apdu }) => {
-        if (!model) throw new CardStatusError(SW.INS_NOT_SUPPORTED, 'no applet model for this instance');
-        return model.process(this.appletContext(aid), apdu);
-      },
+      handle: ({ apdu }) => (model ? model.process(context, apdu) : { data: EMPTY, sw: SW.INS_NOT_SUPPORTED }),
     };
+    this.applet = { aid, record, handler };
+    return handler;
   }
 
   /** Any command but GET RESPONSE ends the wait for GET RESPONSE on its channel. */

@@ -57,16 +57,29 @@ export interface DispatchOverride {
   once?: boolean;
 }
 
+/** One 256-entry table per handler list, shared by every card using that list (2 KB a card otherwise). */
+const TABLES = new WeakMap<CommandHandler[], ReadonlyArray<CommandHandler | undefined>>();
+function tableFor(handlers: CommandHandler[]): ReadonlyArray<CommandHandler | undefined> {
+  let table = TABLES.get(handlers);
+  if (!table) {
+    const t = new Array<CommandHandler | undefined>(256).fill(undefined);
+    for (const h of handlers) t[h.ins] = h;
+    table = Object.freeze(t);
+    TABLES.set(handlers, table);
+  }
+  return table;
+}
+
 /**
  * Ordered command dispatch: overrides first (most recently `use()`d first), then the handler registered
  * for the INS. Handlers are looked up in a 256-entry table so the hot path costs one array read.
  */
 export class Dispatcher {
-  private readonly table: Array<CommandHandler | undefined> = new Array(256).fill(undefined);
+  private readonly table: ReadonlyArray<CommandHandler | undefined>;
   private overrides: DispatchOverride[] = [];
 
   constructor(handlers: CommandHandler[]) {
-    for (const h of handlers) this.table[h.ins] = h;
+    this.table = tableFor(handlers);
   }
 
   /** The handler for an INS, if the card implements it. */

@@ -1,4 +1,4 @@
-import { aesCbcEncrypt, aesEcbEncryptBlock } from './aes.ts';
+import { aesCbcEncrypt, aesEcbEncryptBlock, sameBytes } from './aes.ts';
 
 /** Doubling in GF(2^128) (NIST SP 800-38B §6.1): shift left one bit, XOR Rb = 0x87 on carry. */
 function double(block: Uint8Array): Uint8Array {
@@ -20,7 +20,12 @@ interface Subkeys {
 const MAX_CACHED_KEYS = 256;
 const subkeyCache = new Map<string, Subkeys>();
 
+/** Subkeys by key array, with a copy of the key to notice an array changed in place. */
+const subkeysByArray = new WeakMap<Uint8Array, { copy: Uint8Array; subkeys: Subkeys }>();
+
 function subkeys(key: Uint8Array): Subkeys {
+  const seen = subkeysByArray.get(key);
+  if (seen && sameBytes(seen.copy, key)) return seen.subkeys;
   const id = Buffer.from(key.buffer, key.byteOffset, key.length).toString('base64');
   let found = subkeyCache.get(id);
   if (found === undefined) {
@@ -29,6 +34,7 @@ function subkeys(key: Uint8Array): Subkeys {
     if (subkeyCache.size >= MAX_CACHED_KEYS) subkeyCache.delete(subkeyCache.keys().next().value!);
     subkeyCache.set(id, found);
   }
+  subkeysByArray.set(key, { copy: key.slice(), subkeys: found });
   return found;
 }
 

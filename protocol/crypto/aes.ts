@@ -7,34 +7,59 @@ import { CryptoError } from './crypto-error.ts';
  *
  * SCP03 runs several AES operations per APDU under the same few session keys, so one ECB
  * cipher/decipher pair per key is kept and reused: with auto-padding off, `update()` on whole
- * blocks is stateless in ECB. Short CBC inputs are chained here over that cached cipher; from
- * CBC_FRESH_BLOCKS blocks on, one fresh OpenSSL CBC context (≈1.7 µs) beats a JS loop of updates.
+ * blocks is stateless in ECB. CBC encryption uses one CBC cipher per key kept open (see `cbc` below):
+ * one OpenSSL call per message, whatever its length, and no context created per message.
  */
 interface AesContext {
   encryptor: Cipher;
   decryptor: Decipher;
+  /**
+   * A CBC encryptor kept open for the key, and the last ciphertext block it produced (its chaining state).
+   * CBC with IV `iv` is then one update call: the first block is fed as P1 ⊕ iv ⊕ last, which the context's
+   * own chaining turns into E(P1 ⊕ iv) (NIST SP 800-38A §6.2), so no cipher is created per message.
+   */
+  cbc: Cipher;
+  last: Uint8Array;
 }
 
 const MAX_CACHED_KEYS = 256;
-const CBC_FRESH_BLOCKS = 4;
 const contexts = new Map<string, AesContext>();
 
 function contextFor(key: Uint8Array): AesContext {
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
     throw new CryptoError('BAD_KEY', `AES key must be 16, 24 or 32 bytes, got ${key.length}`);
   }
+  // The same key array again (SCP03 uses one session key for a whole session): no key id to build.
+  const seen = byArray.get(key);
+  if (seen && sameBytes(seen.copy, key)) return seen.ctx;
   const id = Buffer.from(key.buffer, key.byteOffset, key.length).toString('base64');
   let ctx = contexts.get(id);
   if (ctx === undefined) {
     const algorithm = `aes-${key.length * 8}-ecb`;
-    ctx = { encryptor: createCipheriv(algorithm, key, null), decryptor: createDecipheriv(algorithm, key, null) };
+    ctx = {
+      encryptor: createCipheriv(algorithm, key, null),
+      decryptor: createDecipheriv(algorithm, key, null),
+      cbc: createCipheriv(`aes-${key.length * 8}-cbc`, key, new Uint8Array(16)),
+      last: new Uint8Array(16),
+    };
+    ctx.cbc.setAutoPadding(false);
     ctx.encryptor.setAutoPadding(false);
     ctx.decryptor.setAutoPadding(false);
     // Bounded: session keys change every INITIALIZE UPDATE; evict the oldest entry (Map order).
     if (contexts.size >= MAX_CACHED_KEYS) contexts.delete(contexts.keys().next().value!);
     contexts.set(id, ctx);
   }
+  byArray.set(key, { copy: key.slice(), ctx });
   return ctx;
+}
+
+/** Contexts by key array, with a copy of the key to notice an array changed in place. */
+const byArray = new WeakMap<Uint8Array, { copy: Uint8Array; ctx: AesContext }>();
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function asBytes(buf: Buffer): Uint8Array {
@@ -55,18 +80,12 @@ export function aesEcbEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Arr
 export function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   checkBlocks('CBC plaintext', data);
   if (iv.length !== 16) throw new CryptoError('BAD_LENGTH', `CBC IV must be 16 bytes, got ${iv.length}`);
-  const { encryptor } = contextFor(key);
-  if (data.length >= CBC_FRESH_BLOCKS * 16) {
-    return asBytes(createCipheriv(`aes-${key.length * 8}-cbc`, key, iv).setAutoPadding(false).update(data));
-  }
-  const out = new Uint8Array(data.length);
-  const block = new Uint8Array(16);
-  let previous = iv;
-  for (let off = 0; off < data.length; off += 16) {
-    for (let j = 0; j < 16; j++) block[j] = data[off + j]! ^ previous[j]!;
-    out.set(encryptor.update(block), off);
-    previous = out.subarray(off, off + 16);
-  }
+  if (data.length === 0) return new Uint8Array(0);
+  const ctx = contextFor(key);
+  const input = data.slice();
+  for (let j = 0; j < 16; j++) input[j] = input[j]! ^ iv[j]! ^ ctx.last[j]!;
+  const out = asBytes(ctx.cbc.update(input));
+  ctx.last = out.slice(out.length - 16);
   return out;
 }
 

@@ -5,7 +5,9 @@ import type { CommandHandler, CardResponse } from '../dispatch.ts';
 import type { CardRuntime } from '../card-runtime.ts';
 
 function startsWith(aid: Uint8Array, prefix: Uint8Array): boolean {
-  return prefix.length <= aid.length && prefix.every((b, i) => aid[i] === b);
+  if (prefix.length > aid.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (aid[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Selectable AIDs in registry order: the ISD, then applications in the SELECTABLE state (b8 LOCKED excluded). */
@@ -33,8 +35,9 @@ export const selectHandler: CommandHandler = {
     if (apdu.p1 !== 0x04) throw new CardStatusError(SW.INCORRECT_P1P2, 'only selection by DF name (P1 = 04) is supported');
     if (apdu.p2 !== 0x00 && apdu.p2 !== 0x02) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 must be 00 (first) or 02 (next)');
     if (apdu.data.length > 16) throw new CardStatusError(SW.WRONG_LENGTH, 'an AID has at most 16 bytes');
-    const all = candidates(card);
-    const matching = apdu.data.length === 0 ? [card.profile.isdAid] : all.filter((aid) => startsWith(aid, apdu.data));
+    // The ISD is the first candidate: SELECT of its AID (or of nothing) for the first occurrence needs no registry walk.
+    const isdFirst = apdu.p2 === 0x00 && (apdu.data.length === 0 || equalBytes(apdu.data, card.profile.isdAid));
+    const matching = isdFirst || apdu.data.length === 0 ? [card.profile.isdAid] : candidates(card).filter((aid) => startsWith(aid, apdu.data));
     let target = matching[0];
     if (apdu.p2 === 0x02) {
       const current = matching.findIndex((aid) => equalBytes(aid, card.selectedAid));

@@ -11,9 +11,30 @@ export function status(sw: number): Uint8Array {
   return bytes.slice();
 }
 
+/**
+ * Responses above 64 bytes are carved out of a shared 64 KB slab: V8 allocates a typed array of that size
+ * outside its heap (about 1.25 µs against 55 ns), the cost of most of a SELECT. Each response is a view of
+ * its own bytes (`byteOffset`, `length`), never reused, as Node's `Buffer.allocUnsafe` pool does; its
+ * `.buffer` is the slab.
+ */
+const SLAB_SIZE = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabOffset = 0;
+function allocate(length: number): Uint8Array {
+  if (length <= 64 || length > SLAB_SIZE / 8) return new Uint8Array(length);
+  if (slabOffset + length > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const view = new Uint8Array(slab, slabOffset, length);
+  // Keep views 8-byte aligned, as the allocator would.
+  slabOffset += (length + 7) & ~7;
+  return view;
+}
+
 /** data ‖ SW1 SW2 in one new array. */
 export function withSw(data: Uint8Array, sw: number): Uint8Array {
-  const out = new Uint8Array(data.length + 2);
+  const out = allocate(data.length + 2);
   out.set(data, 0);
   out[data.length] = sw >> 8;
   out[data.length + 1] = sw & 0xff;

@@ -43,6 +43,19 @@ function counterBlock(counter: bigint, firstByte?: number): Uint8Array {
  * The full 16-byte CMAC of a command (AMD-D 6.2.4): S-MAC over MCV | CLA' INS P1 P2 | Lc+8 | data,
  * CLA' with the channel cleared and the SM bit set. Le never takes part. Does not touch the state.
  */
+/**
+ * C-ENC / R-ENC (AMD-D 6.2.6, 6.2.7): AES-CBC under S-ENC with ICV = E(S-ENC, counter block). In one CBC
+ * pass with a zero IV over counter block ‖ data: the first output block is the ICV, and each following one
+ * is E(Pi ⊕ previous), i.e. the CBC encryption of the data with that ICV — the ICV is not sent.
+ */
+function encryptWithIcv(key: Uint8Array, counter: Uint8Array, padded: Uint8Array): Uint8Array {
+  const input = new Uint8Array(16 + padded.length);
+  input.set(counter, 0);
+  input.set(padded, 16);
+  return aesCbcEncrypt(key, ZERO_BLOCK, input).subarray(16);
+}
+const ZERO_BLOCK = new Uint8Array(16);
+
 export function commandMac(state: SecureMessagingState, cla: number, ins: number, p1: number, p2: number, body: Uint8Array): Uint8Array {
   const lc = body.length + 8;
   // Beyond a short Lc the length goes on 3 bytes, as for the virtual APDU of GPCS 11.1.5.1.
@@ -62,8 +75,7 @@ export function wrapCommand(state: SecureMessagingState, cla: number, ins: numbe
   }
   let body = data;
   if (state.level & SECURITY_LEVEL.C_DECRYPTION && data.length > 0) {
-    const icv = aesEcbEncryptBlock(state.keys.sEnc, counterBlock(state.counter));
-    body = aesCbcEncrypt(state.keys.sEnc, icv, padIso9797M2(data));
+    body = encryptWithIcv(state.keys.sEnc, counterBlock(state.counter), padIso9797M2(data));
   }
   if (body.length + 8 > 0xff) throw new Scp03Error('BAD_LENGTH', `protected data of ${body.length + 8} bytes does not fit a short APDU`);
   const mac = commandMac(state, cla, ins, p1, p2, body);
@@ -113,8 +125,7 @@ export function wrapResponse(state: SecureMessagingState, data: Uint8Array, sw: 
   if (!isProtectedStatus(sw)) return u16(sw);
   let body = data;
   if (state.level & SECURITY_LEVEL.R_ENCRYPTION && data.length > 0) {
-    const icv = aesEcbEncryptBlock(state.keys.sEnc, counterBlock(state.counter, 0x80));
-    body = aesCbcEncrypt(state.keys.sEnc, icv, padIso9797M2(data));
+    body = encryptWithIcv(state.keys.sEnc, counterBlock(state.counter, 0x80), padIso9797M2(data));
   }
   if (!(state.level & SECURITY_LEVEL.R_MAC)) return concat(body, u16(sw));
   const rmac = aesCmac(state.keys.sRmac, concat(state.mcv, body, u16(sw))).subarray(0, 8);
