@@ -8,15 +8,24 @@ export interface Migration {
   sql: string;
 }
 
+/** The SQL dialect of a migration file: `NNN-name.sql` is SQLite's, `NNN-name.pg.sql` PostgreSQL's. */
+export type MigrationDialect = 'sqlite' | 'postgres';
+const FILE_NAME: Record<MigrationDialect, RegExp> = { sqlite: /^(\d{3})-([a-z0-9-]+)\.sql$/, postgres: /^(\d{3})-([a-z0-9-]+)\.pg\.sql$/ };
+
 /**
- * Reads numbered migrations `NNN-name.sql` from a folder, in order. Numbers must run 1, 2, 3, …
- * without a gap, so a missing or misnumbered file is caught before anything is applied.
+ * Reads numbered migrations of one dialect from a folder, in order: `NNN-name.sql` (SQLite, the
+ * default) or `NNN-name.pg.sql` (PostgreSQL; both sets live side by side with the same numbers and
+ * names). Numbers must run 1, 2, 3, … without a gap, so a missing or misnumbered file is caught
+ * before anything is applied.
  */
-export function readMigrations(dir: string): Migration[] {
+export function readMigrations(dir: string, dialect: MigrationDialect = 'sqlite'): Migration[] {
   const migrations = readdirSync(dir)
-    .filter((f) => /^\d{3}-[a-z0-9-]+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(join(dir, f), 'utf8') }));
+    .flatMap((f) => {
+      const m = FILE_NAME[dialect].exec(f);
+      return m ? [{ file: f, version: Number(m[1]), name: m[2]! }] : [];
+    })
+    .sort((a, b) => a.version - b.version)
+    .map(({ file, version, name }) => ({ version, name, sql: readFileSync(join(dir, file), 'utf8') }));
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new DatabaseError('MIGRATION_GAP', `migration ${m.version}-${m.name} found where ${i + 1} was expected in ${dir}`);
   });

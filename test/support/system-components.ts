@@ -53,3 +53,39 @@ export async function pcscLane(options: { opensc?: boolean; smartcard?: boolean 
   console.warn(`PC/SC lane ${skip}`);
   return { skip, missing };
 }
+
+export const POSTGRES_INSTALL = 'apt-get install postgresql (the binaries may stay off PATH, under /usr/lib/postgresql/<version>/bin)';
+
+/** True when missing PostgreSQL binaries must fail the tests instead of skipping them: under CI, or when `CARDLAB_POSTGRES=1` asks. */
+export function postgresRequired(): boolean {
+  return Boolean(process.env.CI) || process.env.CARDLAB_POSTGRES === '1';
+}
+
+/**
+ * Decides the fate of a test file that needs PostgreSQL (`initdb`, `pg_ctl`, `postgres` on PATH or under
+ * /usr/lib/postgresql/<version>/bin; test/support/private-postgres.ts): `skip` is a reason when they are
+ * missing on a developer's machine; undefined when they are here, or when they are required (the file
+ * then fails with what to install).
+ */
+export function postgresLane(findBin: () => string | undefined): { skip: string | undefined } {
+  if (findBin() !== undefined || postgresRequired()) return { skip: undefined };
+  const skip = `skipped: PostgreSQL is not installed (initdb, pg_ctl, postgres); install: ${POSTGRES_INSTALL}; CI=1 or CARDLAB_POSTGRES=1 makes this a failure`;
+  console.warn(`PostgreSQL lane ${skip}`);
+  return { skip };
+}
+
+/** What to install for the tests that read cardlab's pcap files with Wireshark's dissectors. */
+export const TSHARK_INSTALL = 'apt-get install tshark';
+
+/**
+ * Decides the fate of tests that need a command-line tool (`tshark`): `skip` is the reason, with what to
+ * install, when the tool is missing on a developer's machine; under CI (`CI` set: .ci/run installs it) it is
+ * undefined, so the tests run and fail, `missing` telling them why.
+ */
+export function toolLane(tool: string, install: string): { skip: string | undefined; missing: boolean } {
+  const missing = !hasCommand(tool);
+  if (!missing || process.env.CI) return { skip: undefined, missing };
+  const skip = `skipped: ${tool} is missing; install: ${install}; CI=1 makes this a failure`;
+  console.warn(`${tool} lane ${skip}`);
+  return { skip, missing };
+}

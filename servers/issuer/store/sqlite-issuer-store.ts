@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { SecretBox } from '../../../protocol/secrets/index.ts';
-import { isUniqueViolation, migrate, openPrivateDatabase, readMigrations, SqlDatabase, type SqlRow } from '../../db/index.ts';
+import { isUniqueViolation, migrate, openPrivateDatabase, readMigrations, SqlDatabase } from '../../db/index.ts';
+import { bytes, FINAL_STATES, num, OPEN_STATES, opt, place, SEALED, str, toApplication, toCard, toOrder, toOutbox } from './issuer-rows.ts';
 import {
   StoreError,
   type ApplicationRecord,
@@ -19,100 +20,6 @@ import {
 } from './issuer-store.ts';
 
 const MIGRATIONS = readMigrations(fileURLToPath(new URL('./migrations/', import.meta.url)));
-const FINAL_STATES: readonly OrderState[] = ['confirmed', 'failed'];
-const OPEN_STATES = "('requested', 'authorised', 'delivered')";
-/** Sealed columns and the place each value is bound to (the AAD): a sealed key copied to another row does not open. */
-const SEALED = {
-  cards: { columns: ['key_enc', 'key_mac', 'key_dek'], id: 'id' },
-  providers: { columns: ['hmac_secret'], id: 'id' },
-} as const;
-const place = (table: string, id: string, column: string) => `issuer/${table}/${id}/${column}`;
-
-const bytes = (v: unknown) => v as Uint8Array;
-const num = (v: unknown) => v as number;
-const str = (v: unknown) => v as string;
-const opt = <T>(v: unknown) => (v ?? null) as T | null;
-
-function toCard(r: SqlRow, open: (sealed: Uint8Array, at: string) => Uint8Array): CardRecord {
-  const key = (column: 'key_enc' | 'key_mac' | 'key_dek') => open(bytes(r[column]), place('cards', str(r.id), column));
-  return {
-    id: str(r.id),
-    cardholderId: str(r.cardholder_id),
-    iin: str(r.iin),
-    cin: str(r.cin),
-    icSerial: str(r.ic_serial),
-    isdAid: str(r.isd_aid),
-    keys: { kvn: num(r.kvn), enc: key('key_enc'), mac: key('key_mac'), dek: key('key_dek') },
-    keySource: str(r.key_source) as CardRecord['keySource'],
-    curve: str(r.curve),
-    publicKey: bytes(r.public_key),
-    certificate: bytes(r.certificate),
-    status: str(r.status) as CardStatus,
-    freeNvm: opt(r.free_nvm),
-    freeVm: opt(r.free_vm),
-    installedCount: opt(r.installed_count),
-    collatedAt: opt(r.collated_at),
-    createdAt: num(r.created_at),
-  };
-}
-
-function toApplication(r: SqlRow): ApplicationRecord {
-  return {
-    id: str(r.id),
-    providerId: str(r.provider_id),
-    name: str(r.name),
-    packageAid: str(r.package_aid),
-    packageVersion: str(r.package_version),
-    appletAids: JSON.parse(str(r.applet_aids)) as string[],
-    moduleAid: str(r.module_aid),
-    instanceAid: str(r.instance_aid),
-    privileges: str(r.privileges),
-    installParams: bytes(r.install_params),
-    cap: bytes(r.cap),
-    lfdb: bytes(r.lfdb),
-    lfdbHash: bytes(r.lfdb_hash),
-    dapSignature: bytes(r.dap_signature),
-    memoryNeeded: num(r.memory_needed),
-    createdAt: num(r.created_at),
-  };
-}
-
-function toOrder(r: SqlRow): InstallOrderRecord {
-  return {
-    id: str(r.id),
-    cardId: str(r.card_id),
-    applicationId: str(r.application_id),
-    providerId: str(r.provider_id),
-    serviceId: str(r.service_id),
-    nonce: str(r.nonce),
-    request: bytes(r.request),
-    requestSignature: bytes(r.request_signature),
-    expiresAt: num(r.expires_at),
-    sessionId: str(r.session_id),
-    state: str(r.state) as OrderState,
-    failureCode: opt(r.failure_code),
-    failureDetail: opt(r.failure_detail),
-    confirmation: opt(r.confirmation),
-    confirmationCounter: opt(r.confirmation_counter),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function toOutbox(r: SqlRow): OutboxRecord {
-  return {
-    id: str(r.id),
-    orderId: str(r.order_id),
-    providerId: str(r.provider_id),
-    body: str(r.body),
-    attempts: num(r.attempts),
-    nextAttemptAt: num(r.next_attempt_at),
-    deliveredAt: opt(r.delivered_at),
-    deadAt: opt(r.dead_at),
-    lastError: opt(r.last_error),
-    createdAt: num(r.created_at),
-  };
-}
 
 /** Runs an insert, turning a UNIQUE violation into StoreError DUPLICATE naming `field`. */
 function unique(field: (message: string) => string, fn: () => void): void {
