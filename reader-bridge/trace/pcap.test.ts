@@ -44,7 +44,7 @@ describe('trace → pcap (GSMTAP SIM over UDP)', () => {
   });
 
   it('frames it as Ethernet/IPv4/UDP to port 4729 with a GSMTAP v2 header of 4 words, type SIM, sub-type APDU', () => {
-    const [{ frame }] = records(toGsmtapPcap(TRACE)) as [{ frame: Uint8Array }];
+    const { frame } = records(toGsmtapPcap(TRACE))[0]!;
     const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     expect(v.getUint16(12)).toBe(0x0800);
     expect(frame[14]).toBe(0x45);
