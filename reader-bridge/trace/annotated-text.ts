@@ -83,7 +83,8 @@ const ERROR_WORD = /^(?=[A-Z_]*[G-Z_])[A-Z][A-Z_]+$/;
 /**
  * Reads the annotated text back into entries (what `toAnnotatedText` wrote, or a hand-written golden
  * transcript: `@reset` without `@atr` repeats the last ATR, `@power-cycle` is a power-off and a
- * power-on, other directives are ignored). Annotations between `>>` and `<<` become the response's note.
+ * power-on, other directives are ignored). Annotations between `>>` and `<<` become the response's note; a
+ * command followed by an event instead of `<<` got no answer, as `toAnnotatedText` writes it.
  */
 export function parseAnnotatedText(text: string): TraceEntry[] {
   const entries: TraceEntry[] = [];
@@ -96,6 +97,11 @@ export function parseAnnotatedText(text: string): TraceEntry[] {
     const s = stamps;
     stamps = [];
     return s;
+  };
+  // A command left without `<<` got no answer (the card was pulled, say, and the error came later): it stands alone.
+  const flushCommand = () => {
+    if (command) entries.push(command.notes.length ? { t: command.t, dir: 'C', hex: command.hex, note: command.notes } : { t: command.t, dir: 'C', hex: command.hex });
+    command = undefined;
   };
   const flushReset = () => {
     if (pendingReset) entries.push({ t: pendingReset.t, dir: 'ATR', hex: lastAtr, note: ['reset'] });
@@ -121,7 +127,7 @@ export function parseAnnotatedText(text: string): TraceEntry[] {
     }
     const ev = /^# @event (\S+)(?: (\S+)(?:: (.*))?)?$/.exec(bare);
     if (ev) {
-      if (command) throw new TraceParseError(n, 'an event between a command and its response');
+      flushCommand();
       flushReset();
       const note = [ev[1]!, ...(ev[2] !== undefined ? [ev[2]] : []), ...(ev[3] !== undefined ? [ev[3]] : [])];
       entries.push({ t: takeStamp()[0] ?? 0, dir: 'EVENT', hex: '', note });
@@ -170,6 +176,6 @@ export function parseAnnotatedText(text: string): TraceEntry[] {
     throw new TraceParseError(n, `cannot read line: ${bare.length > 60 ? `${bare.slice(0, 60)}…` : bare}`);
   });
   flushReset();
-  if (command) entries.push({ t: command.t, dir: 'C', hex: command.hex });
+  flushCommand();
   return entries;
 }

@@ -45,6 +45,8 @@ const trace: fc.Arbitrary<TraceEntry[]> = fc
       fc.tuple(ms, ms, hexBytes, fc.constantFrom('POWER_LOSS', 'CARD_REMOVED', 'TIMEOUT'), line(1)).map(([t1, t2, c, code, m]): TraceEntry[] => [{ t: t1, dir: 'C', hex: c }, { t: t2, dir: 'EVENT', hex: '', note: ['error', code, m] }]),
       fc.tuple(ms, hexBytes, fc.constantFrom('power-on', 'reset')).map(([t, h, k]): TraceEntry[] => [{ t, dir: 'ATR', hex: h, note: [k] }]),
       fc.tuple(ms, fc.constantFrom('power-off', 'card-removed', 'card-inserted')).map(([t, k]): TraceEntry[] => [{ t, dir: 'EVENT', hex: '', note: [k] }]),
+      // A command without an answer: the card went away first, the error (if any) comes as an event of its own.
+      fc.tuple(ms, ms, hexBytes, fc.constantFrom('power-off', 'card-removed')).map(([t1, t2, c, k]): TraceEntry[] => [{ t: t1, dir: 'C', hex: c }, { t: t2, dir: 'EVENT', hex: '', note: [k] }]),
     ),
     { maxLength: 12 },
   )
@@ -98,6 +100,18 @@ describe('APDU trace', () => {
       const entries = parseAnnotatedText(readFileSync(join(dir, f), 'utf8'));
       expect(entries.filter((e) => e.dir === 'C').length, f).toBeGreaterThan(0);
     }
+  });
+
+  it('reads back a command the card never answered: pulled out, then the error', () => {
+    const entries: TraceEntry[] = [
+      { t: 1, dir: 'C', hex: '84E80005F8' },
+      { t: 2, dir: 'EVENT', hex: '', note: ['card-removed'] },
+      { t: 3, dir: 'EVENT', hex: '', note: ['error', 'CARD_REMOVED', 'the card was pulled out of the reader'] },
+      { t: 4, dir: 'EVENT', hex: '', note: ['card-inserted'] },
+    ];
+    const text = toAnnotatedText(entries);
+    expect(text).toBe('# @t 1.000\n>> 84 E8 00 05 F8\n# @t 2.000\n# @event card-removed\n# @t 3.000\n# @event error CARD_REMOVED: the card was pulled out of the reader\n# @t 4.000\n# @event card-inserted\n');
+    expect(parseAnnotatedText(text)).toEqual(entries);
   });
 
   it('names the line of a malformed trace', () => {
