@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, readMigrations, SqlDatabase } from '../../db/index.ts';
-import { ProviderStoreError } from './provider-store.ts';
 import { SqliteProviderStore } from './sqlite-provider-store.ts';
 
 const dirs: string[] = [];
@@ -17,38 +16,7 @@ const tempFile = () => {
   return join(dir, 'provider.db');
 };
 
-const SERVICE = { id: 'loyalty', name: 'Loyalty', description: '', packageAid: 'F0434152444C', appletAid: 'F0434152444C01', instanceAid: 'F0434152444C01', startCommands: ['00A4040007F0434152444C0100'], openingCredit: 100, createdAt: 1 };
-const MEMBER = { serviceId: 'loyalty', cardId: '0102030405060708', orderId: 'o-1', curve: 'P-256', cardPublicKey: `04${'AB'.repeat(64)}` };
-
-describe('provider store: the start of a membership', () => {
-  it('fixes the start commands once: the same record after a restart, until acknowledged; then none', async () => {
-    const file = tempFile();
-    let store = new SqliteProviderStore(file);
-    await store.createService(SERVICE);
-    await store.createSelection({ nonce: '11'.repeat(16), serviceId: 'loyalty', cardId: MEMBER.cardId, request: new Uint8Array(1), expiresAt: 9, createdAt: 1 });
-    expect(await store.recordNotification({ id: 'n-1', body: '{}', nonce: '11'.repeat(16), at: 2, member: MEMBER })).toBe('recorded');
-    const request = (nonce: string) => store.createStartRequest({ nonce, serviceId: 'loyalty', cardId: MEMBER.cardId, request: new Uint8Array(1), expiresAt: 9, createdAt: 3 });
-    let made = 0;
-    const make = () => ({ id: `start-${++made}`, commands: ['AA', 'BB'] });
-    await request('A1');
-    const first = await store.beginStart({ nonce: 'A1', serviceId: 'loyalty', cardId: MEMBER.cardId, at: 4, make });
-    await expect(store.beginStart({ nonce: 'A1', serviceId: 'loyalty', cardId: MEMBER.cardId, at: 4, make })).rejects.toMatchObject({ code: 'REPLAYED' });
-    await store.close();
-
-    store = new SqliteProviderStore(file);
-    await request('A2');
-    const again = await store.beginStart({ nonce: 'A2', serviceId: 'loyalty', cardId: MEMBER.cardId, at: 5, make });
-    expect(again.start).toEqual(first.start);
-    expect(made).toBe(1);
-    const acked = await store.acknowledgeStart({ startId: 'start-1', responses: ['9000', '9000'], at: 6 });
-    expect(acked).toMatchObject({ first: true, member: { state: 'active', activatedAt: 6 }, start: { acknowledgedAt: 6, responses: ['9000', '9000'] } });
-    expect((await store.acknowledgeStart({ startId: 'start-1', responses: ['9000', '9000'], at: 7 })).first).toBe(false);
-    await request('A3');
-    expect((await store.beginStart({ nonce: 'A3', serviceId: 'loyalty', cardId: MEMBER.cardId, at: 8, make })).start).toBeUndefined();
-    await expect(store.acknowledgeStart({ startId: 'nope', responses: [], at: 8 })).rejects.toBeInstanceOf(ProviderStoreError);
-    await store.close();
-  });
-});
+// The store's behaviour on every backend is test/servers/store-contract-provider.test.ts; this file keeps what is SQLite's own.
 
 describe('provider store: migration 002 on a schema-1 database', () => {
   it('backfills the consumed request nonce of existing notifications and keeps existing members (without a card key)', async () => {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { openPrivateDatabase, isUniqueViolation, migrate, readMigrations, SqlDatabase, type SqlRow } from '../../db/index.ts';
+import { openPrivateDatabase, isUniqueViolation, migrate, readMigrations, SqlDatabase } from '../../db/index.ts';
+import { toMember, toRequest, toService, toStart } from './provider-rows.ts';
 import {
   ProviderStoreError,
   type MemberRecord,
@@ -13,50 +14,6 @@ import {
 } from './provider-store.ts';
 
 const MIGRATIONS = readMigrations(fileURLToPath(new URL('./migrations/', import.meta.url)));
-
-const toService = (r: SqlRow): ServiceRecord => ({
-  id: r.id as string,
-  name: r.name as string,
-  description: r.description as string,
-  packageAid: r.package_aid as string,
-  appletAid: r.applet_aid as string,
-  instanceAid: r.instance_aid as string,
-  startCommands: JSON.parse(r.start_commands as string) as string[],
-  openingCredit: (r.opening_credit ?? null) as number | null,
-  createdAt: r.created_at as number,
-});
-
-const toMember = (r: SqlRow): MemberRecord => ({
-  serviceId: r.service_id as string,
-  cardId: r.card_id as string,
-  orderId: r.order_id as string,
-  notificationId: r.notification_id as string,
-  state: r.state as MemberRecord['state'],
-  joinedAt: r.joined_at as number,
-  activatedAt: (r.activated_at ?? null) as number | null,
-  curve: (r.card_curve ?? null) as string | null,
-  cardPublicKey: (r.card_public_key ?? null) as string | null,
-});
-
-const toRequest = (r: SqlRow) => ({
-  nonce: r.nonce as string,
-  serviceId: r.service_id as string,
-  cardId: r.card_id as string,
-  request: r.request as Uint8Array,
-  expiresAt: r.expires_at as number,
-  createdAt: r.created_at as number,
-});
-
-const toStart = (r: SqlRow): StartRecord => ({
-  id: r.id as string,
-  serviceId: r.service_id as string,
-  cardId: r.card_id as string,
-  orderId: r.order_id as string,
-  commands: JSON.parse(r.commands as string) as string[],
-  createdAt: r.created_at as number,
-  acknowledgedAt: (r.acknowledged_at ?? null) as number | null,
-  responses: r.responses === null || r.responses === undefined ? null : (JSON.parse(r.responses as string) as string[]),
-});
 
 /** The provider store on embedded SQLite (libsql); every method one transaction. */
 export class SqliteProviderStore implements ProviderStore {
