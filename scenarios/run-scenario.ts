@@ -17,6 +17,7 @@ import { withCardFaults } from './faults/faulty-reader.ts';
 import { loadScenarioApplets } from './env/user-applets.ts';
 import { cardKeysOf } from './env/scenario-keys.ts';
 import { ReaderError, withTrace } from '../reader-bridge/index.ts';
+import { createTimeline, type TimelineEntry } from './timeline/index.ts';
 
 export interface StepResult {
   index: number;
@@ -44,6 +45,8 @@ export interface ScenarioResult {
   /** The first failing step, or the reason the scenario could not run, in the user's terms. */
   failure?: { step?: number; path?: string; line?: number; message: string; context?: StepResult['context'] };
   trace: TraceEntry[];
+  /** Everything that happened on one clock: card, steps, terminal progress, HTTP, outbox, faults (scenarios/timeline). */
+  timeline?: TimelineEntry[];
 }
 
 export interface RunOptions {
@@ -156,6 +159,9 @@ export async function runScenario(source: string | Scenario, options: RunOptions
   if (!options.environment && needsServers(scenario)) options = { ...options, environment: createEmbeddedEnvironment() };
   const file = scenario.file ?? '(inline)';
   const result: ScenarioResult = { file, name: scenario.name, tags: scenario.tags ?? [], seed, status: 'passed', durationMs: 0, steps: [], trace: [] };
+  const timeline = createTimeline();
+  timeline.run(scenario, seed);
+  result.timeline = timeline.entries;
   const dapKey = generateEcKeyPair('P-256', seededRandom(`cardlab-dap:${seed}`));
   const faults: CardFaultState = newCardFaultState();
   let hostSeeds = 0;
@@ -171,7 +177,9 @@ export async function runScenario(source: string | Scenario, options: RunOptions
     const trace: TraceEntry[] = result.trace;
     const raw = await openScenarioReader(reader.spec, card, reader.dir);
     const faultPort = withCardFaults(raw, faults);
-    const port: CardPort = Object.assign(withTrace(faultPort, trace), { reinsert: () => faultPort.reinsert() });
+    const port: CardPort = Object.assign(withTrace(faultPort, timeline.cardSink(trace)), { reinsert: () => faultPort.reinsert() });
+    // The runner holds the keys the card was personalised with (the embedded issuer's): sessions opened with them read plain.
+    timeline.holdKeys(() => [card.keyset()].filter((k) => k !== undefined));
     const c: RunContext = {
       scenario,
       seed,
@@ -201,6 +209,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
       },
     };
     ctx = c;
+    c.env.timeline = timeline;
     await port.powerOn();
     if (options.environment) await options.environment.setup(c);
     if (reader.spec !== 'sim' && reader.spec !== 'vpcd') forgetUndrivenCard(c, card);
@@ -229,6 +238,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
       result.steps.push(sr);
       if (failed) continue;
       const t0 = Date.now();
+      timeline.stepStarted(sr);
       try {
         const runner = runners[kind];
         if (!runner) throw new StepFailure(`${kind} steps need servers and a terminal (servers: embedded)`);
@@ -244,6 +254,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
         result.failure = { step: i, path: `steps[${i}]`, line: sr.line, message: `step ${i + 1} (${sr.name}${sr.line ? `, line ${sr.line}` : ''}): ${sr.error}`, context: sr.context };
       }
       sr.durationMs = Date.now() - t0;
+      timeline.stepEnded(sr);
     }
   } catch (err) {
     if (err instanceof ScenarioSkipped) {

@@ -12,7 +12,8 @@ import type { ScenarioEnvironment } from '../run-scenario.ts';
 import type { Scenario, Step } from '../scenario.ts';
 import { demoCardOf } from './demo-card.ts';
 import { demoServices } from './demo-services.ts';
-import { networkFaults, type NetworkFaults } from './network-faults.ts';
+import { holdInterceptor, networkFaults, type NetworkFaults } from './network-faults.ts';
+import { installHttpTap, type HttpTap, type Timeline } from '../timeline/index.ts';
 import { serverAssertions } from './server-assertions.ts';
 
 /** Scenario time starts here, whatever the wall clock says: what the servers sign is reproducible. */
@@ -71,6 +72,8 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
   let world: World | undefined;
   /** Running servers named by URL (`servers: { issuer, provider }`): used as they are, nothing registered. */
   let external: { issuerUrl: string; providerUrl: string; adminToken?: string } | undefined;
+  /** The timeline's HTTP tap above the interceptor, while a scenario runs. */
+  let tap: { http: HttpTap; release: () => void } | undefined;
   const urls = (ctx: RunContext) => {
     if (external) return external;
     const w = need(ctx);
@@ -94,6 +97,7 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
       http: { attempts: 3, timeoutMs: 5000 },
       notificationTimeoutMs: 10_000,
       ...(stopAfter ? { stopAfter } : {}),
+      onProgress: (p) => (ctx.env.timeline as Timeline | undefined)?.progress(p),
     });
     const expectOutcome = step.expect?.outcome ?? 'completed';
     const summary = result.outcome === 'completed' ? `completed${stopAfter ? ` up to ${stopAfter}` : ''}` : `failed at ${result.error!.step}: ${result.error!.code}${result.error!.serverCode ? ` (${result.error!.serverCode})` : ''} — ${result.error!.message}`;
@@ -175,10 +179,15 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
       const dataDir = mkdtempSync(join(tmpdir(), 'cardlab-scenario-'));
       const partial = { dataDir, seed, restarts: 0, t0: Date.now(), faults: undefined as unknown as NetworkFaults };
       const servers = await start(partial);
-      world = { ...partial, servers, faults: networkFaults(() => world!.servers) };
+      world = { ...partial, servers, faults: networkFaults(() => world!.servers, (url, rule, target) => tap?.http.faultFired(url, rule, target)) };
       return { dapPublicKey: servers.issuer.deps.keys.dap.publicKey };
     },
     async setup(ctx) {
+      const timeline = ctx.env.timeline as Timeline | undefined;
+      if (timeline && (world || external)) {
+        const release = holdInterceptor();
+        tap = { release, http: installHttpTap(timeline, () => (external ? { issuer: external.issuerUrl, provider: external.providerUrl } : { issuer: world?.servers.issuerUrl, provider: world?.servers.providerUrl })) };
+      }
       if (!world) return;
       const w = world;
       const card = ctx.card;
@@ -194,11 +203,15 @@ export function createEmbeddedEnvironment(): ScenarioEnvironment {
       Object.assign(ctx.env, serverAssertions(() => w.servers, card));
     },
     async dispose() {
+      tap?.http.uninstall();
+      const held = tap;
+      tap = undefined;
       const w = world;
       world = undefined;
       external = undefined;
+      w?.faults.close();
+      held?.release();
       if (!w) return;
-      w.faults.close();
       await w.servers.close();
       rmSync(w.dataDir, { recursive: true, force: true });
     },

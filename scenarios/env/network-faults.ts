@@ -18,6 +18,24 @@ function ensureListening(): Interceptor {
   return server;
 }
 
+/**
+ * Keeps the interceptor listening for as long as something observes the global fetch above it (the
+ * timeline's HTTP tap, which must see what a fault answers); the returned function lets it go.
+ */
+export function holdInterceptor(): () => void {
+  ensureListening();
+  return () => {
+    if (listening && interceptor) {
+      interceptor.resetHandlers();
+      interceptor.close();
+      listening = false;
+    }
+  };
+}
+
+/** Told each time a fault rule answers a request instead of the server: the request's URL and the rule. */
+export type FaultFired = (url: string, rule: string, target: 'issuer' | 'provider') => void;
+
 export interface NetworkFaults {
   apply(fault: FaultSpec): string;
   close(): void;
@@ -30,7 +48,7 @@ export interface NetworkFaults {
  * request, or an HTTP status. `notificationFailures` makes the provider's notification endpoint
  * answer 503 the next N times (what the issuer's outbox worker sees).
  */
-export function networkFaults(servers: () => RunningServers): NetworkFaults {
+export function networkFaults(servers: () => RunningServers, onFired?: FaultFired): NetworkFaults {
   let used = false;
   return {
     apply(fault) {
@@ -57,6 +75,7 @@ export function networkFaults(servers: () => RunningServers): NetworkFaults {
               return undefined;
             }
             remaining--;
+            onFired?.(request.url, `${n.kind ?? 'error'} on ${n.target}${n.path ? ` ${n.path}` : ''}`, n.target);
             switch (n.kind ?? 'error') {
               case 'delay':
                 await delay(n.delayMs ?? 1000);
@@ -81,6 +100,7 @@ export function networkFaults(servers: () => RunningServers): NetworkFaults {
           http.post(/.*\/notifications$/, ({ request }) => {
             if (new URL(request.url).origin !== servers().providerUrl || remaining <= 0) return undefined;
             remaining--;
+            onFired?.(request.url, 'notificationFailures: the provider answers 503', 'provider');
             return HttpResponse.json({ error: { code: 'injected_fault', message: 'the provider is unavailable (fault injected)' } }, { status: 503 });
           }),
         );

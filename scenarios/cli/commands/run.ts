@@ -29,7 +29,7 @@ export function registerRun(program: Command): void {
     .option('--grep <pattern>', 'only scenarios whose name, file or tags match')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json <file>', 'write a JSON report')
-    .option('--trace-dir <dir>', 'write each scenario\'s APDU trace (annotated text and JSON lines)')
+    .option('--trace-dir <dir>', 'write each scenario\'s APDU trace and timeline (annotated text and JSON lines)')
     .option('--bail', 'stop after the first failing scenario')
     .option('--keys <file>', 'the card\'s ISD keys, JSON { enc, mac, dek, kvn?, level? } (hex): override every scenario\'s keys; the simulated card is personalised with them', parseKeysOption)
     .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; bail?: boolean; keys?: ScenarioKeys }) => {
@@ -75,6 +75,11 @@ export function registerRun(program: Command): void {
       };
       // Traces first: both reports point at them.
       const traces = o.traceDir ? writeTraceFiles(o.traceDir, results) : undefined;
+      if (o.traceDir) {
+        const { writeTimelineFiles } = await import('../../timeline/index.ts');
+        const { traceFileBases } = await import('../../reporters/trace-files.ts');
+        writeTimelineFiles(o.traceDir, results, traceFileBases(results));
+      }
       if (o.junit) write(o.junit, toJunitXml(results, undefined, { ...run, traces }));
       if (o.json) write(o.json, toResultsJson(results, { ...run, traces }));
       if (results.length === 0) throw new Error(`no scenario files under ${paths.join(', ')}`);
