@@ -6,6 +6,12 @@ import type { AppletModel } from '../../simulator/index.ts';
 /** Why an applet module of the user's could not be used: the module and what is wrong with it. */
 export class AppletModuleError extends Error {
   override readonly name = 'AppletModuleError';
+  constructor(
+    readonly code: 'NOT_FOUND' | 'TYPESCRIPT_UNSUPPORTED' | 'LOAD_FAILED' | 'NO_MODEL' | 'BAD_MODULE_AID',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** An AppletModel as a module may write it: `moduleAid` as bytes or as hex (a .mjs file has no fromHex at hand). */
@@ -23,9 +29,9 @@ function normalise(model: AppletExport, file: string): AppletModel {
   try {
     aid = fromHex(model.moduleAid);
   } catch {
-    throw new AppletModuleError(`${file}: applet model '${model.name}' has moduleAid ${JSON.stringify(model.moduleAid)}, which is not hex`);
+    throw new AppletModuleError('BAD_MODULE_AID', `${file}: applet model '${model.name}' has moduleAid ${JSON.stringify(model.moduleAid)}, which is not hex`);
   }
-  if (aid.length < 5 || aid.length > 16) throw new AppletModuleError(`${file}: applet model '${model.name}' has a moduleAid of ${aid.length} bytes; an AID has 5 to 16`);
+  if (aid.length < 5 || aid.length > 16) throw new AppletModuleError('BAD_MODULE_AID', `${file}: applet model '${model.name}' has a moduleAid of ${aid.length} bytes; an AID has 5 to 16`);
   return { ...model, moduleAid: aid } as AppletModel;
 }
 
@@ -41,9 +47,9 @@ export async function importAppletModels(file: string): Promise<AppletModel[]> {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new AppletModuleError(`${file}: Node cannot load a TypeScript module here; write the applet module as .js or .mjs, or run cardlab under tsx (node --import tsx …)`);
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(file)) throw new AppletModuleError(`${file}: no such applet module (a path in a scenario is relative to the scenario's folder)`);
-    throw new AppletModuleError(`${file}: the applet module failed to load: ${(err as Error).message}`);
+    if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw new AppletModuleError('TYPESCRIPT_UNSUPPORTED', `${file}: Node cannot load a TypeScript module here; write the applet module as .js or .mjs, or run cardlab under tsx (node --import tsx …)`);
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(file)) throw new AppletModuleError('NOT_FOUND', `${file}: no such applet module (a path in a scenario is relative to the scenario's folder)`);
+    throw new AppletModuleError('LOAD_FAILED', `${file}: the applet module failed to load: ${(err as Error).message}`);
   }
   const found: AppletExport[] = [];
   const add = (value: unknown) => {
@@ -53,7 +59,7 @@ export async function importAppletModels(file: string): Promise<AppletModel[]> {
   if (Array.isArray(fallback)) fallback.forEach(add);
   else add(fallback);
   for (const [name, value] of Object.entries(module)) if (name !== 'default') add(value);
-  if (found.length === 0) throw new AppletModuleError(`${file} exports no applet model (an object with name, moduleAid, install and process, as default or named export)`);
+  if (found.length === 0) throw new AppletModuleError('NO_MODEL', `${file} exports no applet model (an object with name, moduleAid, install and process, as default or named export)`);
   return found.map((m) => normalise(m, file));
 }
 
