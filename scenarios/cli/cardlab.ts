@@ -11,6 +11,7 @@ import { registerCapBuild } from './commands/cap-build.ts';
 import { registerConform } from './commands/conform.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTerminalProvision } from './commands/terminal-provision.ts';
+import { registerTraceExport } from './commands/trace-export.ts';
 import { EXIT_CODES_HELP, packageVersion } from './options.ts';
 
 /** Registers every cardlab command; each command file only parses its options and calls a library function. */
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerTerminalProvision(program);
   registerConform(program);
+  registerTraceExport(program);
   const cap = program.command('cap').description('Java Card CAP files');
   registerCapBuild(cap);
   const withHelp = (c: Command): void => {
