@@ -15,13 +15,13 @@ import type { TraceEntry } from './trace-entry.ts';
  * consists of response data followed by the 2 octet status word", dissect_cmd_apdu_tvb with isSIMtrace):
  * it takes the status word from the last two bytes and the command header from the first four, as
  * osmo-simtrace and pySim send it (CLA INS P1 P2 P3 data SW). So only answered exchanges become packets;
- * ATRs and events have no place there (the dissector would read an ATR as an APDU). What the dissector
+ * ATRs and events have no place there (Wireshark 4.0 reads even a packet of sub-type GSMTAP_SIM_ATR as an APDU). What the dissector
  * makes of the rest:
  * - it knows ISO 7816-4 and ETSI TS 102 221 (UICC) class bytes only: GP's CLA 80 shows as class coding 8
  *   "ETSI TS 102.221", 84 as "Proprietary SM format"; the bytes are exported as the card saw them;
  * - INS is named from the SIM/UICC table (A4 SELECT, F2 STATUS, 70 MANAGE CHANNEL, E2 STORE DATA), so
  *   GP's E6 INSTALL and E8 LOAD read as TS 102 221's TERMINATE DF and TERMINATE EF, and the rest of GP's
- *   instructions (50 INITIALIZE UPDATE, 82 EXTERNAL AUTHENTICATE) as hex;
+ *   instructions as "Unknown (0x50)" (INITIALIZE UPDATE), "Unknown (0x82)" (EXTERNAL AUTHENTICATE);
  * - a short Le of 00 followed by response data is read as the start of an extended length (P3 00 and two
  *   bytes after it), so such a command's length fields, not its INS or status word, come out wrong.
  */
