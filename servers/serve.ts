@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { systemRandom, type RandomSource } from '../protocol/crypto/index.ts';
 import { ensurePrivateDir, loadDataKeys, writePrivateFileAtomic, type SecretBox } from '../protocol/secrets/index.ts';
+import { isPostgresUrl } from './db/index.ts';
 import { createLogger, listen, statusFetch, type Listening, type Logger } from './http/index.ts';
 import { systemClock, type Clock } from './ids.ts';
 import { createIssuerApp } from './issuer/app.ts';
@@ -10,8 +11,12 @@ import { loadOrCreateIssuerKeys } from './issuer/ca/issuer-keys.ts';
 import type { IssuerDeps } from './issuer/issuer-deps.ts';
 import { OutboxWorker } from './issuer/outbox/outbox-worker.ts';
 import { registerProvider } from './issuer/routes/admin-routes.ts';
+import type { IssuerStore } from './issuer/store/issuer-store.ts';
+import { PgIssuerStore } from './issuer/store/pg-issuer-store.ts';
 import { SqliteIssuerStore } from './issuer/store/sqlite-issuer-store.ts';
 import { createProviderApp, type ProviderDeps } from './provider/app.ts';
+import { PgProviderStore } from './provider/store/pg-provider-store.ts';
+import type { ProviderStore } from './provider/store/provider-store.ts';
 import { SqliteProviderStore } from './provider/store/sqlite-provider-store.ts';
 
 export interface ServeOptions {
@@ -29,14 +34,20 @@ export interface ServeOptions {
   dataKeys?: SecretBox;
   /** Outbox retry timing (tests shorten it), and its own random source and clock if given. */
   outbox?: { baseDelayMs?: number; pollMs?: number; random?: RandomSource; clock?: Clock };
+  /**
+   * A PostgreSQL database (`postgres://user@host:port/db`) for both stores instead of the embedded
+   * SQLite files: the issuer's tables in schema `issuer`, the provider's in `provider`. Key files and
+   * secrets stay in the data directory (every instance on one database needs the same ones).
+   */
+  database?: string;
 }
 
-/** Both servers running on one data directory. */
-export interface RunningServers {
+/** Both servers running on one data directory (the stores: SQLite unless `database` named PostgreSQL). */
+export interface RunningServers<I extends IssuerStore = SqliteIssuerStore, P extends ProviderStore = SqliteProviderStore> {
   issuerUrl: string;
   providerUrl: string;
-  issuer: { deps: IssuerDeps; store: SqliteIssuerStore; listening: Listening; outbox: OutboxWorker };
-  provider: { deps: ProviderDeps; store: SqliteProviderStore; listening: Listening };
+  issuer: { deps: IssuerDeps; store: I; listening: Listening; outbox: OutboxWorker };
+  provider: { deps: ProviderDeps; store: P; listening: Listening };
   /** Local secrets of this data directory (admin tokens) — for the CLI, never logged. */
   secrets: LocalSecrets;
   close(): Promise<void>;
@@ -80,14 +91,31 @@ function localSecrets(dataDir: string, random: RandomSource, box: SecretBox): { 
   return { secrets, created: true };
 }
 
+/** The two stores: embedded SQLite files in the data directory, or one PostgreSQL database (schemas `issuer` and `provider`). */
+async function openStores(dataDir: string, box: SecretBox, database: string | undefined): Promise<{ issuerStore: IssuerStore; providerStore: ProviderStore }> {
+  if (database === undefined) {
+    return { issuerStore: new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'), { secrets: box }), providerStore: new SqliteProviderStore(join(dataDir, 'provider', 'provider.db')) };
+  }
+  if (!isPostgresUrl(database)) throw new Error(`database must be a postgres:// or postgresql:// URL, got '${database.replace(/\/\/[^@/]*@/, '//…@')}'`);
+  const issuerStore = await PgIssuerStore.open(database, { secrets: box });
+  try {
+    return { issuerStore, providerStore: await PgProviderStore.open(database) };
+  } catch (err) {
+    await issuerStore.close();
+    throw err;
+  }
+}
+
 /**
  * Starts the issuer and the provider on one data directory (`cardlab serve`): embedded SQLite
- * databases (`issuer/issuer.db`, `provider/provider.db`), the issuer's CA and DAP keys
+ * databases (`issuer/issuer.db`, `provider/provider.db`) or one PostgreSQL database (`database`), the issuer's CA and DAP keys
  * (`issuer/keys/`) and the provider's shared secret, all created on first start; the provider is
  * registered with the issuer and its notification URL kept current; the outbox worker runs.
  * Port 0 picks free ports. Demo data is the caller's (scenarios/cli/commands/serve.ts).
  */
-export async function startServers(options: ServeOptions): Promise<RunningServers> {
+export async function startServers(options: ServeOptions & { database?: undefined }): Promise<RunningServers>;
+export async function startServers(options: ServeOptions): Promise<RunningServers<IssuerStore, ProviderStore>>;
+export async function startServers(options: ServeOptions): Promise<RunningServers<IssuerStore, ProviderStore>> {
   const dataDir = resolve(options.dataDir);
   ensurePrivateDir(dataDir);
   ensurePrivateDir(join(dataDir, 'issuer'));
@@ -99,8 +127,7 @@ export async function startServers(options: ServeOptions): Promise<RunningServer
   const { box, secrets } = openDataDir(dataDir, random, options.dataKeys);
 
   const keys = await loadOrCreateIssuerKeys(join(dataDir, 'issuer', 'keys'), random, box);
-  const issuerStore = new SqliteIssuerStore(join(dataDir, 'issuer', 'issuer.db'), { secrets: box });
-  const providerStore = new SqliteProviderStore(join(dataDir, 'provider', 'provider.db'));
+  const { issuerStore, providerStore } = await openStores(dataDir, box, options.database);
   const issuerLogger = logger.child({ server: 'issuer' });
   const outbox = new OutboxWorker({
     store: issuerStore,

@@ -1,15 +1,22 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 
+import type { RunningServers } from '../../../servers/index.ts';
 import { parsePort } from '../options.ts';
 
 /** Default ports of `cardlab serve`, stable so that a terminal or a scenario can be pointed at them (0 picks free ones). */
 export const DEFAULT_ISSUER_PORT = 7410;
 export const DEFAULT_PROVIDER_PORT = 7411;
 
+/** A PostgreSQL URL for `--database` (or DATABASE_URL); its password is never echoed back. */
+function parseDatabaseUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\/\S+$/i.test(value)) throw new InvalidArgumentError(`expected a postgres:// or postgresql:// URL, got '${value.replace(/\/\/[^@/]*@/, '//…@')}'.`);
+  return value;
+}
+
 /**
- * `cardlab serve [--issuer-port N] [--provider-port N] [--data-dir DIR]`: the issuer and provider
- * servers on one data directory, with demo data on first start; prints `issuer: <url>`,
+ * `cardlab serve [--issuer-port N] [--provider-port N] [--data-dir DIR] [--database URL]`: the issuer and provider
+ * servers on one data directory (the databases in it, or PostgreSQL with `--database`), with demo data on first start; prints `issuer: <url>`,
  * `provider: <url>`, `card: <path>`, `service: <id>` when ready; stops on SIGINT/SIGTERM.
  */
 export function registerServe(program: Command): void {
@@ -19,9 +26,14 @@ export function registerServe(program: Command): void {
     .option('--issuer-port <n>', 'issuer port (0 picks a free one)', parsePort, DEFAULT_ISSUER_PORT)
     .option('--provider-port <n>', 'provider port (0 picks a free one)', parsePort, DEFAULT_PROVIDER_PORT)
     .option('--data-dir <dir>', 'databases, keys and demo card (keep it out of a git repository, or ignore it)', './.cardlab')
+    .addOption(
+      new Option('--database <url>', 'PostgreSQL for both servers (postgres://user@host:port/db; schemas issuer and provider) instead of the SQLite files in the data directory')
+        .env('DATABASE_URL')
+        .argParser(parseDatabaseUrl),
+    )
     .option('--log-level <level>', 'log level on stderr (silent, error, warn, info, debug)', 'info')
     .addOption(new Option('--log-format <format>', 'log lines: pretty (one readable line per entry) or json; default pretty on a terminal, json otherwise').choices(['pretty', 'json']))
-    .action(async (opts: { issuerPort: number; providerPort: number; dataDir: string; logLevel: string; logFormat?: 'pretty' | 'json' }) => {
+    .action(async (opts: { issuerPort: number; providerPort: number; dataDir: string; database?: string; logLevel: string; logFormat?: 'pretty' | 'json' }) => {
       const { newDemoCard } = await import('../../env/demo-card.ts');
       const { demoServices } = await import('../../env/demo-services.ts');
       const { createLogger, ensureDemoData, startServers } = await import('../../../servers/index.ts');
@@ -29,8 +41,9 @@ export function registerServe(program: Command): void {
       // Logs go to stderr: stdout carries only the lines scripts read.
       const format = opts.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');
       const logger = createLogger({ name: 'cardlab', level: opts.logLevel, destination: process.stderr, format });
-      const servers = await startServers({ dataDir, issuerPort: opts.issuerPort, providerPort: opts.providerPort, logger });
-      const demo = await ensureDemoData(servers, dataDir, {
+      const servers = await startServers({ dataDir, issuerPort: opts.issuerPort, providerPort: opts.providerPort, logger, ...(opts.database ? { database: opts.database } : {}) });
+      // ensureDemoData reads only the servers' deps, whichever the stores.
+      const demo = await ensureDemoData(servers as RunningServers, dataDir, {
         card: (dap) => newDemoCard(dap, 'cardlab-serve-demo'),
         services: demoServices(),
       });
