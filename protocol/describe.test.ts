@@ -181,6 +181,14 @@ describe('createDialogueAnnotator', () => {
     expect(a.annotate(credit100, ok)[0]).toMatch(/^CREDIT /);
   });
 
+  it('knows an instance installed out of sight by an AID that extends its class AID (encrypted INSTALL, older install)', () => {
+    const a = createDialogueAnnotator([purse]);
+    a.annotate(hex`00 A4 04 00 08 ${PURSE_AID} 01 00`, ok);
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^CREDIT amount 100 /);
+    a.annotate(hex`00 A4 04 00 07 F0434152444502 00`, ok);
+    expect(a.annotate(credit100, ok)[0]).toMatch(/^INS 52 /);
+  });
+
   it('is annotate() itself without described applets', () => {
     const a = createDialogueAnnotator([{ moduleAid: PURSE_AID }]);
     a.annotate(selectPurse, ok);

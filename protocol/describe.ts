@@ -242,16 +242,19 @@ function leadingLvFields(data: Uint8Array, n: number): Uint8Array[] | undefined 
  * An annotator that follows the dialogue: what SELECT [by name] last selected on each logical channel
  * (ISO 7816-4 §5.4.1, channel from the class byte), and which instance INSTALL [for install] made of
  * which class (its Application AID and Executable Module AID, GPCS 11.5.2.3); a command to an instance
- * of a described applet reads in the applet's words. An instance is also known by its class AID (an
- * applet installed under the AID of its class, as on a card issued with it), and a SELECT by a partial
- * AID finds the instance whose AID begins with it (ISO 7816-4 §7.1.1). Anything else reads as `annotate()` has it.
+ * of a described applet reads in the applet's words. Without its INSTALL in the dialogue (an older install,
+ * or one under C-DECRYPTION) an instance is known by its class AID, or by an AID that extends it (class
+ * AID ‖ instance suffix, as cardlab's issuer and suite name instances: F0434152444C01 → F0434152444C0101).
+ * A SELECT by a partial AID finds the instance whose AID begins with it (ISO 7816-4 §7.1.1). Anything else
+ * reads as `annotate()` has it.
  */
 export function createDialogueAnnotator(applets: readonly DescribedApplet[]): DialogueAnnotator {
   const described = applets.filter((applet) => applet.describe);
   const instances = described.map((applet) => ({ aid: applet.moduleAid, applet }));
   const selected = new Map<number, DescribedApplet | undefined>();
   const startsWith = (aid: Uint8Array, prefix: Uint8Array) => prefix.length > 0 && prefix.length <= aid.length && equalBytes(aid.subarray(0, prefix.length), prefix);
-  const find = (name: Uint8Array) => (instances.find((i) => equalBytes(i.aid, name)) ?? instances.find((i) => startsWith(i.aid, name)))?.applet;
+  const find = (name: Uint8Array) =>
+    (instances.find((i) => equalBytes(i.aid, name)) ?? instances.find((i) => startsWith(i.aid, name)) ?? instances.find((i) => startsWith(name, i.applet.moduleAid)))?.applet;
   const follow = (a: CommandApdu, sw: number) => {
     // 61xx, 62xx and 63xx answer a command that was carried out (ISO 7816-4 §5.6: normal processing, warnings).
     if (![0x90, 0x61, 0x62, 0x63].includes(sw >> 8)) return;
