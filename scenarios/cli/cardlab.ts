@@ -6,6 +6,7 @@ import { registerCardServe } from './commands/card-serve.ts';
 import { registerCardDescribe } from './commands/card-describe.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerRun } from './commands/run.ts';
+import { registerReport } from './commands/report.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerCapBuild } from './commands/cap-build.ts';
 import { registerConform } from './commands/conform.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerCardDescribe(card);
   registerDemo(program);
   registerRun(program);
+  registerReport(program);
   registerValidate(program);
   registerServe(program);
   registerTerminalProvision(program);

@@ -30,9 +30,11 @@ export function registerRun(program: Command): void {
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json <file>', 'write a JSON report')
     .option('--trace-dir <dir>', 'write each scenario\'s APDU trace and timeline (annotated text and JSON lines)')
+    .option('--html <file>', 'write the HTML report (summary, sequence diagrams, steps, trace viewer; one self-contained file)')
+    .option('--mermaid <dir>', 'write a Mermaid sequenceDiagram per scenario (<scenario>.mmd)')
     .option('--bail', 'stop after the first failing scenario')
     .option('--keys <file>', 'the card\'s ISD keys, JSON { enc, mac, dek, kvn?, level? } (hex): override every scenario\'s keys; the simulated card is personalised with them', parseKeysOption)
-    .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; bail?: boolean; keys?: ScenarioKeys }) => {
+    .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; html?: string; mermaid?: string; bail?: boolean; keys?: ScenarioKeys }) => {
       const { runSuite } = await import('../../run-suite.ts');
       const { createConsoleReporter } = await import('../../reporters/console-reporter.ts');
       const { toJunitXml } = await import('../../reporters/junit-reporter.ts');
@@ -82,6 +84,17 @@ export function registerRun(program: Command): void {
       }
       if (o.junit) write(o.junit, toJunitXml(results, undefined, { ...run, traces }));
       if (o.json) write(o.json, toResultsJson(results, { ...run, traces }));
+      if (o.html) {
+        const { renderHtmlReport } = await import('../../reporters/html/index.ts');
+        const { toResultsReport } = await import('../../reporters/results-json.ts');
+        write(o.html, renderHtmlReport({ results: toResultsReport(results, { ...run, traces }), timelines: results.map((r) => r.timeline), seed: o.seed, reader: o.reader }));
+        process.stdout.write(`HTML report: ${o.html}\n`);
+      }
+      if (o.mermaid) {
+        const { writeMermaidFiles } = await import('../../reporters/mermaid.ts');
+        const { traceFileBases } = await import('../../reporters/trace-files.ts');
+        writeMermaidFiles(o.mermaid, results, traceFileBases(results));
+      }
       if (results.length === 0) throw new Error(`no scenario files under ${paths.join(', ')}`);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
