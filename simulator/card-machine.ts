@@ -183,6 +183,7 @@ export const cardMachine = cardSetup.createMachine({
   context: ({ input }) => ({
     lifeCycle: input.lifeCycle,
     isdAid: input.isdAid,
+    atomicWrites: 0,
     channels: [0, 1, 2, 3].map(() => ({ selected: input.isdAid, securityLevel: 0, load: undefined, chain: undefined, statusCursor: undefined, pending: undefined })),
   }),
   states: {
@@ -207,6 +208,8 @@ export const cardMachine = cardSetup.createMachine({
             committed: { on: { TX_BEGIN: 'open' } },
             rolledBack: { on: { TX_BEGIN: 'open' } },
           },
+          // A single write outside a transaction opens and commits in one step: the region stays where it is.
+          on: { TX_ATOMIC: { actions: 'countAtomicWrite' } },
         },
         lifeCycle: {
           initial: 'restoring',

@@ -49,6 +49,12 @@ export interface CardRuntime {
   readonly isdFci: Uint8Array;
   /** Ends the current channel's secure channel session (security failure, SELECT, new INITIALIZE UPDATE). */
   closeSession(): void;
+  /**
+   * INITIALIZE UPDATE ends the current session before anything else: its keys are dropped now, and the
+   * machine is told when the command is done — by the new session's INITIALIZE_UPDATE event, which leaves
+   * any session state itself, or by SECURE_CHANNEL_ABORTED when the command was refused.
+   */
+  restartSession(): void;
   /** Ends the current channel's load sequence, if one is in progress. */
   endLoad(): void;
   /** The applet model registered for an applet class AID, if any. */

@@ -46,6 +46,8 @@ export interface CardMachineContext {
   lifeCycle: number;
   /** The ISD's AID: what a channel selects when nothing else is. */
   isdAid: Uint8Array;
+  /** Writes outside a transaction (each atomic on its own) since the machine started. */
+  atomicWrites: number;
   /** Channel 0 to 3; a closed channel's entry is its initial value. */
   channels: readonly ChannelContext[];
 }
@@ -64,6 +66,8 @@ export type CardEvent =
   | { type: 'TX_BEGIN' }
   | { type: 'TX_COMMIT' }
   | { type: 'TX_ABORT' }
+  /** A single write outside a transaction, atomic on its own (an implicit transaction, opened and committed in one step). */
+  | { type: 'TX_ATOMIC' }
   | { type: 'SET_CARD_LIFE_CYCLE'; to: number }
   | OnChannel<{ type: 'MANAGE_CHANNEL_OPEN'; selected: Uint8Array; application: boolean }>
   | OnChannel<{ type: 'MANAGE_CHANNEL_CLOSE' }>
@@ -213,6 +217,7 @@ export const cardSetup = setup({
   },
   actions: {
     restoreLifeCycle: assign({ lifeCycle: ({ context, event }) => (event.type === 'STORE_RECOVERED' ? event.lifeCycle : context.lifeCycle) }),
+    countAtomicWrite: assign({ atomicWrites: ({ context }) => context.atomicWrites + 1 }),
     setLifeCycle: assign({ lifeCycle: ({ context, event }) => (event.type === 'SET_CARD_LIFE_CYCLE' ? event.to : context.lifeCycle) }),
     /** Power-up or reset: every channel back to the ISD selected and nothing in progress. */
     resetChannels: assign({ channels: ({ context }) => CHANNELS.map(() => freshChannel(context.isdAid)) }),

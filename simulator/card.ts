@@ -95,6 +95,8 @@ export class Card implements CardRuntime {
   private readonly sessions: Scp03CardSession[] = CHANNELS.map(() => new Scp03CardSession());
   /** The channel of the command being processed. */
   private current: ChannelNumber = 0;
+  /** The channel whose session INITIALIZE UPDATE is restarting (restartSession), until the command ends. */
+  private restarting: ChannelNumber | undefined;
   /** The selected applet's handler, kept while its record is unchanged (appletHandler). */
   private applet: { aid: Uint8Array; record: unknown; handler: CommandHandler } | undefined;
 
@@ -117,7 +119,7 @@ export class Card implements CardRuntime {
     this.actor.start();
     this.snapshot = this.actor.getSnapshot();
     this.store.onTransaction((phase) => {
-      if (this.powered) this.actor.send({ type: phase === 'begin' ? 'TX_BEGIN' : phase === 'commit' ? 'TX_COMMIT' : 'TX_ABORT' });
+      if (this.powered) this.actor.send({ type: phase === 'begin' ? 'TX_BEGIN' : phase === 'commit' ? 'TX_COMMIT' : phase === 'atomic' ? 'TX_ATOMIC' : 'TX_ABORT' });
     });
   }
 
@@ -135,6 +137,7 @@ export class Card implements CardRuntime {
     return this.snapshot.hasTag(CHANNEL_TAG_NAME_SET.has(tag) ? channelTag(this.current, tag as ChannelTagName) : (tag as Tag));
   }
   send(event: CardEvent): void {
+    if (event.type === 'INITIALIZE_UPDATE' && event.channel === this.restarting) this.restarting = undefined;
     this.actor.send(event);
     // The machine says whether a session is open; the session object holding its keys follows.
     for (const n of CHANNELS) if (this.sessions[n]!.state !== 'idle' && this.snapshot.hasTag(channelTag(n, 'scp.idle'))) this.sessions[n]!.reset();
@@ -183,6 +186,19 @@ export class Card implements CardRuntime {
     const session = this.sessions[this.current]!;
     if (!this.snapshot.hasTag(channelTag(this.current, 'scp.idle'))) this.send({ type: 'SECURE_CHANNEL_ABORTED', channel: this.current });
     session.reset();
+  }
+
+  restartSession(): void {
+    this.sessions[this.current]!.reset();
+    if (!this.snapshot.hasTag(channelTag(this.current, 'scp.idle'))) this.restarting = this.current;
+  }
+
+  /** After a command: a session restart that did not lead to a new session ends the old one in the machine too. */
+  private settleRestart(): void {
+    const n = this.restarting;
+    if (n === undefined) return;
+    this.restarting = undefined;
+    if (!this.snapshot.hasTag(channelTag(n, 'scp.idle'))) this.send({ type: 'SECURE_CHANNEL_ABORTED', channel: n });
   }
 
   endLoad(): void {
@@ -385,8 +401,11 @@ export class Card implements CardRuntime {
       return handler.handle(ctx);
     };
     try {
-      return this.dispatcher.dispatch(ctx, base);
+      const response = this.dispatcher.dispatch(ctx, base);
+      this.settleRestart();
+      return response;
     } catch (err) {
+      this.settleRestart();
       if (err instanceof PowerLossError) throw err;
       if (this.store.powered && this.store.inTransaction()) this.store.abort();
       if (err instanceof CardStatusError) return { data: EMPTY, sw: err.sw };

@@ -92,8 +92,8 @@ function preamble(s: ConformState, n: Channel, ins: 'other' | 'external-authenti
   return events;
 }
 
-/** One atomic write to persistent memory: the store's transaction around it. */
-const PERSIST: CardEvent[] = [{ type: 'TX_BEGIN' }, { type: 'TX_COMMIT' }];
+/** One write to persistent memory outside a transaction, atomic on its own (an implicit transaction). */
+const PERSIST: CardEvent[] = [{ type: 'TX_ATOMIC' }];
 const lc = (s: ConformState) => s.card.context.lifeCycle;
 const isLocked = (s: ConformState) => lc(s) === CARD_LIFE_CYCLE.CARD_LOCKED;
 const isTerminated = (s: ConformState) => lc(s) === CARD_LIFE_CYCLE.TERMINATED;
@@ -151,9 +151,10 @@ export function stepEffect(w: ConformWorld, s: ConformState, step: HostStep): St
       return { events: [...pre, { type: 'SELECT_APPLICATION', channel: n, aid: INSTANCE_AID(m) }], sw: SW.SUCCESS };
     case 'scp.initialize':
       if (!isdCommand(s, n)) return undefined;
-      // INITIALIZE UPDATE first ends the session it finds (AMD-D 7.1.1); a half-open one the preamble ended.
+      // INITIALIZE UPDATE ends the session it finds (AMD-D 7.1.1): the new session's event leaves it; a
+      // half-open one the preamble ended.
       return {
-        events: [...pre, ...(c.scp === 'authenticated' ? [{ type: 'SECURE_CHANNEL_ABORTED', channel: n } as const] : []), ...(w.sequenceCounter ? PERSIST : []), { type: 'INITIALIZE_UPDATE', channel: n }],
+        events: [...pre, ...(w.sequenceCounter ? PERSIST : []), { type: 'INITIALIZE_UPDATE', channel: n }],
         sw: SW.SUCCESS,
       };
     case 'scp.authenticate':

@@ -13,7 +13,7 @@ export interface Unmet {
  * channel. Answers undefined when everything holds.
  */
 export function unmetPrecondition(name: string, requires: Preconditions, card: CardRuntime, cla: number, secured: boolean): Unmet | undefined {
-  if (requires.endsSession) card.closeSession();
+  if (requires.endsSession) card.restartSession();
   if (requires.cla === 'gp' && (cla & 0x80) === 0) return { sw: SW.CLA_NOT_SUPPORTED, message: `${name} is a GP command (CLA 8x)` };
   if (requires.cla === 'iso' && (cla & 0x80) !== 0) return { sw: SW.CLA_NOT_SUPPORTED, message: `${name} is an ISO command (CLA 0x)` };
   if (requires.session && !card.hasTag('scp.authenticated')) return { sw: SW.SECURITY_STATUS_NOT_SATISFIED, message: `${name} needs an authenticated secure channel` };

@@ -51,7 +51,9 @@ export class PersistentStore {
   // Volatile state (RAM): lost with power.
   #powered = true;
   #inTransaction = false;
-  #transactions: ((phase: 'begin' | 'commit' | 'abort') => void) | undefined;
+  #transactions: ((phase: 'begin' | 'commit' | 'abort' | 'atomic') => void) | undefined;
+  /** The transaction open is an implicit one (a single write on its own): told as one 'atomic' phase. */
+  #implicit = false;
   #journaled = new Set<string>();
   #hook: WriteHook | undefined;
   #durable: ((event: DurableEvent) => void) | undefined;
@@ -141,7 +143,7 @@ export class PersistentStore {
     this.#inTransaction = true;
     this.#journaled.clear();
     this.#memory.index = 0;
-    this.#transactions?.('begin');
+    if (!this.#implicit) this.#transactions?.('begin');
   }
 
   /** Makes the transaction's writes permanent with one atomic 'commit' write (none if nothing was written). */
@@ -149,8 +151,9 @@ export class PersistentStore {
     this.#assertTransaction('commit');
     const wrote = this.#memory.journal.length > 0;
     if (wrote) this.#memory.writeCommit(this.#hook);
+    const atomic = this.#implicit;
     this.#endTransaction();
-    this.#transactions?.('commit');
+    this.#transactions?.(atomic ? 'atomic' : 'commit');
     if (wrote) this.#durable?.('commit');
   }
 
@@ -158,8 +161,9 @@ export class PersistentStore {
   abort(): void {
     this.#assertTransaction('abort');
     this.#memory.rollBack(this.#hook);
+    const atomic = this.#implicit;
     this.#endTransaction();
-    this.#transactions?.('abort');
+    if (!atomic) this.#transactions?.('abort');
   }
 
   /** Runs synchronous `fn` in a transaction: commit on return, abort on a thrown error; on power loss touches nothing. */
@@ -215,8 +219,12 @@ export class PersistentStore {
     this.#durable = hook;
   }
 
-  /** Installs (or removes) the listener told when a transaction begins, commits or is aborted (the card machine's `store` region). */
-  onTransaction(listener: ((phase: 'begin' | 'commit' | 'abort') => void) | undefined): void {
+  /**
+   * Installs (or removes) the listener told when a transaction begins, commits or is aborted (the card
+   * machine's `store` region); a write outside a transaction, atomic on its own, is told once as 'atomic'
+   * when it is done.
+   */
+  onTransaction(listener: ((phase: 'begin' | 'commit' | 'abort' | 'atomic') => void) | undefined): void {
     this.#transactions = listener;
   }
 
@@ -255,7 +263,10 @@ export class PersistentStore {
   /** One update in the current transaction, or in an implicit one: journal once per key, then data. */
   #update(key: string, before: Uint8Array | undefined, after: Uint8Array | undefined): void {
     const implicit = !this.#inTransaction;
-    if (implicit) this.begin();
+    if (implicit) {
+      this.#implicit = true;
+      this.begin();
+    }
     if (!this.#journaled.has(key)) {
       this.#memory.writeJournal({ key, before }, this.#hook);
       this.#journaled.add(key);
@@ -271,6 +282,7 @@ export class PersistentStore {
 
   #endTransaction(): void {
     this.#inTransaction = false;
+    this.#implicit = false;
     this.#journaled.clear();
   }
 

@@ -15,6 +15,7 @@ import { buildCap, buildLoadFile, loadFileDataBlock, readCap } from '../../proto
 import { buildGetStatus, buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../protocol/gp/commands/index.ts';
 import { Scp03HostSession } from '../../protocol/gp/scp03/index.ts';
 import { createCard, ECHO_APPLET_AID, ECHO_PACKAGE_AID, type Card } from '../../simulator/index.ts';
+import { parseCommandApdu } from '../../protocol/apdu/index.ts';
 
 const WARM_UP_MS = 300;
 const ROUNDS = 7;
@@ -112,6 +113,21 @@ function rateCases(): RateCase[] {
   const host = openSession(scpCard, 0x33);
   const getStatus = buildGetStatus({ subset: 0x80 });
   expectSw(host.unwrap(scpCard.transmit(host.wrap(getStatus))), '9000', 'GET STATUS at level 33');
+  // The rows of the earlier bench, kept so that no figure it printed goes unmeasured.
+  const level01Card = poweredCard();
+  const host01 = openSession(level01Card, 0x01);
+  expectSw(host01.unwrap(level01Card.transmit(host01.wrap(getStatus))), '9000', 'GET STATUS at level 01');
+  const ff21Card = poweredCard();
+  const getFf21 = fromHex('80CAFF2100');
+  expectSw(ff21Card.transmit(getFf21), '9000', 'GET DATA FF21');
+  const counterCard = poweredCard();
+  const counterHost = openSession(counterCard, 0x01);
+  const initializeUpdate = counterHost.initializeUpdateCommand();
+  const manageChannel = fromHex('0070000001');
+  const closeChannel = fromHex('0170800100');
+  const channelCard = poweredCard();
+  expectSw(channelCard.transmit(manageChannel), '9000', 'MANAGE CHANNEL open');
+  expectSw(channelCard.transmit(closeChannel), '9000', 'MANAGE CHANNEL close');
 
   return [
     { name: 'bare responder (returns a preallocated 9000)', op: () => bareResponder(select) },
@@ -120,6 +136,11 @@ function rateCases(): RateCase[] {
     { name: 'echo applet command (selected applet)', target: 3_000_000, op: () => echoCard.transmit(echo) },
     { name: 'unknown INS, refused 6D00', target: 3_000_000, op: () => refusingCard.transmit(unknownIns) },
     { name: 'GET STATUS, SCP03 level 33 (wrap+card+unwrap)', target: 60_000, op: () => host.unwrap(scpCard.transmit(host.wrap(getStatus))) },
+    { name: 'GET STATUS, SCP03 level 01 (wrap+card+unwrap)', op: () => host01.unwrap(level01Card.transmit(host01.wrap(getStatus))) },
+    { name: 'GET DATA FF21 (card resources)', op: () => ff21Card.transmit(getFf21) },
+    { name: 'parseCommandApdu (SELECT)', op: () => parseCommandApdu(select) },
+    { name: 'INITIALIZE UPDATE (persistent counter write)', op: () => counterCard.transmit(initializeUpdate) },
+    { name: 'MANAGE CHANNEL open + close (two events each)', op: () => (channelCard.transmit(manageChannel), channelCard.transmit(closeChannel)) },
   ];
 }
 
