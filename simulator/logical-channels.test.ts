@@ -113,6 +113,23 @@ describe('each logical channel has its own selection, secure channel, GET RESPON
     expect(card.hasTag('ch1.open')).toBe(false);
   });
 
+  it('a host session opened with { channel: 2 } runs on channel 2 from INITIALIZE UPDATE on (CLA 82/86/86…)', () => {
+    const card = powered();
+    card.transmit(buildManageChannelOpen({ channel: 2 }));
+    const k = card.profile.keys[0]!;
+    const host = new Scp03HostSession({ keys: { enc: k.enc, mac: k.mac, dek: k.dek }, kvn: k.kvn, random: seededRandom('ch2'), channel: 2 });
+    const iu = host.initializeUpdateCommand();
+    expect(iu[0]).toBe(0x82);
+    const r = card.transmit(iu);
+    host.processInitializeUpdateResponse(dataOf(r));
+    const ea = host.externalAuthenticateCommand(0x33);
+    expect([ea[0], toHex(card.transmit(ea))]).toEqual([0x86, '9000']);
+    const wrapped = host.wrap(buildGetStatus({ subset: 0x80 }));
+    expect(wrapped[0]).toBe(0x86);
+    expect(swOf(host.unwrap(card.transmit(wrapped)))).toBe(SW.SUCCESS);
+    expect([card.hasTag('ch2.scp.authenticated'), card.hasTag('ch0.scp.authenticated')]).toEqual([true, false]);
+  });
+
   it('two sessions at once, one per channel, each with its own keys and counters', () => {
     const card = powered();
     card.transmit(buildManageChannelOpen());

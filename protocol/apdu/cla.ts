@@ -27,3 +27,17 @@ export function isSecureMessagingClass(cla: number): boolean {
 export function logicalChannel(cla: number): number {
   return isFurtherInterindustry(cla) ? 4 + (cla & 0x0f) : cla & 0x03;
 }
+
+/**
+ * The class byte `cla` moved to logical channel `channel` (GPCS 11.1.4, ISO 7816-4 §5.1.1): channels 0–3 in
+ * b2–b1 of the first interindustry coding (secure messaging b3–b4 kept), 4–19 in the further coding.
+ */
+export function channelCla(cla: number, channel: number): number {
+  if (channel < 0 || channel > 19) throw new RangeError('a logical channel is 0–19');
+  const proprietary = cla & 0x80;
+  const chaining = cla & 0x10;
+  const further = (cla & 0x40) !== 0;
+  const sm = further ? (cla & 0x20) !== 0 : (cla & 0x0c) !== 0;
+  if (channel <= 3) return proprietary | chaining | (further ? (sm ? 0x04 : 0) : cla & 0x0c) | channel;
+  return proprietary | 0x40 | (sm ? 0x20 : 0) | chaining | (channel - 4);
+}

@@ -12,4 +12,4 @@ export { parseResponseApdu, buildResponseApdu, swOf, isValidSw } from './respons
 export { SW, SW_TABLE, swName, swMeaning, swHex, swEntry, isSuccess, type SwName, type SwEntry } from './sw.ts';
 export { CardStatusError } from './card-status-error.ts';
 export { INS, commandName } from './ins.ts';
-export { isGpClass, isSecureMessagingClass, logicalChannel } from './cla.ts';
+export { isGpClass, isSecureMessagingClass, logicalChannel, channelCla } from './cla.ts';

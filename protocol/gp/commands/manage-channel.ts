@@ -1,4 +1,6 @@
-import { buildCommandApdu } from '../../apdu/index.ts';
+import { buildCommandApdu, channelCla } from '../../apdu/index.ts';
+
+export { channelCla };
 
 /**
  * MANAGE CHANNEL (ISO 7816-4 §11.1.2, GPCS 11.7), sent from logical channel `origin` (0 = basic):
@@ -14,20 +16,6 @@ export function buildManageChannelOpen(options: { channel?: number; origin?: num
 export function buildManageChannelClose(channel: number, options: { origin?: number } = {}): Uint8Array {
   if (channel < 1 || channel > 19) throw new RangeError('a supplementary logical channel is 1–19');
   return buildCommandApdu({ cla: channelCla(0x00, options.origin ?? channel), ins: 0x70, p1: 0x80, p2: channel });
-}
-
-/**
- * The class byte `cla` moved to logical channel `channel` (GPCS 11.1.4, ISO 7816-4 §5.1.1): channels 0–3 in
- * b2–b1 of the first interindustry coding (secure messaging b3–b4 kept), 4–19 in the further coding.
- */
-export function channelCla(cla: number, channel: number): number {
-  if (channel < 0 || channel > 19) throw new RangeError('a logical channel is 0–19');
-  const proprietary = cla & 0x80;
-  const chaining = cla & 0x10;
-  const further = (cla & 0x40) !== 0;
-  const sm = further ? (cla & 0x20) !== 0 : (cla & 0x0c) !== 0;
-  if (channel <= 3) return proprietary | chaining | (further ? (sm ? 0x04 : 0) : cla & 0x0c) | channel;
-  return proprietary | 0x40 | (sm ? 0x20 : 0) | chaining | (channel - 4);
 }
 
 /** A command APDU (plain or already wrapped: the channel is outside the SCP03 MAC, AMD-D 6.2.4) sent on `channel`. */

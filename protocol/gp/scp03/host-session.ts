@@ -1,6 +1,7 @@
 import { concat, equalBytes, readU16, readUint, u16 } from '../../bytes.ts';
 import { systemRandom, type RandomSource } from '../../crypto/random-source.ts';
 import { Scp03Error } from './scp03-error.ts';
+import { channelCla, logicalChannel } from '../../apdu/cla.ts';
 import { commandMac, createSecureMessagingState, SECURITY_LEVEL, unwrapResponse, VALID_SECURITY_LEVELS, wrapCommand, type SecureMessagingState } from './secure-messaging.ts';
 import { cardCryptogram, deriveSessionKeys, hostCryptogram, type SessionKeys, type StaticKeys } from './session-keys.ts';
 import { splitShortCommand } from './short-apdu.ts';
@@ -12,6 +13,12 @@ export interface Scp03HostSessionOptions {
   random?: RandomSource;
   /** Forces the host challenge (replaying a trace); otherwise 8 bytes from `random`. */
   hostChallenge?: Uint8Array;
+  /**
+   * The logical channel the session runs on (0–19; default 0, the basic channel): INITIALIZE UPDATE, EXTERNAL
+   * AUTHENTICATE and every wrapped command carry it in CLA (GPCS 11.1.4). The channel is outside the C-MAC
+   * (AMD-D 6.2.4), so the cryptography is the same on every channel.
+   */
+  channel?: number;
 }
 
 /**
@@ -29,8 +36,11 @@ export class Scp03HostSession {
   #sequenceCounter: number | undefined;
   #sm: SecureMessagingState | undefined;
   #authenticated = false;
+  readonly channel: number;
 
   constructor(options: Scp03HostSessionOptions) {
+    this.channel = options.channel ?? 0;
+    channelCla(0x80, this.channel); // checks the range
     this.#keys = options.keys;
     this.#kvn = options.kvn ?? 0;
     this.hostChallenge = options.hostChallenge ?? (options.random ?? systemRandom()).bytes(8);
@@ -63,7 +73,7 @@ export class Scp03HostSession {
 
   /** INITIALIZE UPDATE (AMD-D 7.1.1): 80 50 KVN 00 08 <host challenge> 00. */
   initializeUpdateCommand(): Uint8Array {
-    return concat(Uint8Array.of(0x80, 0x50, this.#kvn, 0x00, 0x08), this.hostChallenge, Uint8Array.of(0x00));
+    return concat(Uint8Array.of(channelCla(0x80, this.channel), 0x50, this.#kvn, 0x00, 0x08), this.hostChallenge, Uint8Array.of(0x00));
   }
 
   /** Parses the INITIALIZE UPDATE response (AMD-D Table 7-2), derives session keys, verifies the card cryptogram. */
@@ -103,13 +113,16 @@ export class Scp03HostSession {
     sm.level = level;
     sm.counter = 0n;
     this.#authenticated = true;
-    return concat(Uint8Array.of(0x84, 0x82, level, 0x00, 0x10), cryptogram, mac.subarray(0, 8));
+    return concat(Uint8Array.of(channelCla(0x84, this.channel), 0x82, level, 0x00, 0x10), cryptogram, mac.subarray(0, 8));
   }
 
   /** Protects a plain short C-APDU (cases 1–4) per the session level; Le, if present, is kept. */
   wrap(capdu: Uint8Array): Uint8Array {
     const sm = this.#session();
-    const { cla, ins, p1, p2, data, le } = splitShortCommand(capdu);
+    const split = splitShortCommand(capdu);
+    const { ins, p1, p2, data, le } = split;
+    // A plain command built for the basic channel goes out on the session's channel.
+    const cla = this.channel !== 0 && logicalChannel(split.cla) === 0 ? channelCla(split.cla, this.channel) : split.cla;
     const wrapped = wrapCommand(sm, cla, ins, p1, p2, data);
     return le === undefined ? wrapped : concat(wrapped, Uint8Array.of(le));
   }
