@@ -22,9 +22,12 @@ export const REDACTED_KEYS: ReadonlySet<string> = new Set([
 
 export const REDACTED = '[redacted]';
 
-/** A copy of a JSON value with every redacted key's value replaced and every string passed through `text`. */
+/** A URL's query parameters named like a redacted key (`?sessionId=…`): their values are bearer values too. */
+const REDACTED_QUERY = new RegExp(`([?&](?:${[...REDACTED_KEYS].join('|')})=)[^&#\\s"]*`, 'g');
+
+/** A copy of a JSON value with every redacted key's value replaced (in URLs, query parameters of those names too) and every string passed through `text`. */
 export function redactBody(value: unknown, text: (s: string) => string = (s) => s): unknown {
-  if (typeof value === 'string') return text(value);
+  if (typeof value === 'string') return text(value).replace(REDACTED_QUERY, `$1${REDACTED}`);
   if (Array.isArray(value)) return value.map((v) => redactBody(v, text));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, REDACTED_KEYS.has(k) ? REDACTED : redactBody(v, text)]));

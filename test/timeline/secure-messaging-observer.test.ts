@@ -50,7 +50,7 @@ describe('secure messaging seen by a bystander holding the keys', () => {
 
 describe('redaction of HTTP bodies', () => {
   it('blanks session ids, key material, secrets, names and addresses at any depth', () => {
-    const body = { sessionId: 'abc', card: { keys: { enc: '00' }, cin: '01' }, members: [{ name: 'Ada', address: 'x', id: 3 }], hmacSecret: 's' };
-    expect(redactBody(body)).toEqual({ sessionId: '[redacted]', card: { keys: '[redacted]', cin: '01' }, members: [{ name: '[redacted]', address: '[redacted]', id: 3 }], hmacSecret: '[redacted]' });
+    const body = { sessionId: 'abc', card: { keys: { enc: '00' }, cin: '01' }, members: [{ name: 'Ada', address: 'x', id: 3 }], hmacSecret: 's', next: '<issuer>/gp/seram/handshake?sessionId=d4aa&x=1' };
+    expect(redactBody(body)).toEqual({ sessionId: '[redacted]', card: { keys: '[redacted]', cin: '01' }, members: [{ name: '[redacted]', address: '[redacted]', id: 3 }], hmacSecret: '[redacted]', next: '<issuer>/gp/seram/handshake?sessionId=[redacted]&x=1' });
   });
 });

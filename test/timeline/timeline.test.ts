@@ -86,6 +86,7 @@ describe('timeline of a provisioning scenario (the seed flow S1–S16 over the e
     expect(json).not.toMatch(/127\.0\.0\.1:\d/);
     expect(JSON.stringify(handshake.response ?? {})).not.toMatch(/"sessionId":"(?!\[redacted\])/);
     expect(json).not.toMatch(/"sessionId":"(?!\[redacted\])/);
+    expect(json).not.toMatch(/sessionId=(?!\[redacted\])/);
   });
 
   it('a seeded rerun reproduces the timeline byte for byte apart from the timing fields', async () => {
