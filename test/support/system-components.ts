@@ -89,3 +89,20 @@ export function toolLane(tool: string, install: string): { skip: string | undefi
   console.warn(`${tool} lane ${skip}`);
   return { skip, missing };
 }
+
+/** Debian's chromium, which the browser tests drive with playwright-core (no browser is downloaded). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_INSTALL = 'apt-get install chromium';
+
+/**
+ * Decides the fate of tests that open a page in a real browser: `skip` is the reason, with what to install,
+ * when chromium is missing on a developer's machine; under CI (`CI` set) it is undefined, so the tests run
+ * and fail, `missing` telling them why.
+ */
+export function chromiumLane(): { skip: string | undefined; missing: boolean } {
+  const missing = !existsSync(CHROMIUM_PATH);
+  if (!missing || process.env.CI) return { skip: undefined, missing };
+  const skip = `skipped: chromium is missing (${CHROMIUM_PATH}); install: ${CHROMIUM_INSTALL}; CI=1 makes this a failure`;
+  console.warn(`browser lane ${skip}`);
+  return { skip, missing };
+}

@@ -32,6 +32,7 @@ svg.seq .fault text{fill:#bc4c00;font-weight:600}svg.seq .restart line{stroke:#8
 table.trace{border-collapse:collapse;width:100%}table.trace td,table.trace th{border-bottom:1px solid #eee;padding:2px 6px;vertical-align:top;text-align:left}
 td.t{color:#777;text-align:right;white-space:nowrap;width:60px}
 tr.marker td{background:#ddf4ff}tr.stepline td{background:#f6f6f6}
+.smtag{font-size:10px;border:1px solid #8250df;color:#8250df;border-radius:3px;padding:0 3px}
 .sw.ok{color:#1a7f37}.sw.bad{color:#cf222e}
 .sm{display:flex;gap:12px}.sm .col{flex:1;min-width:0}.sm .col.plain{background:#f0fff4}.sm h4,.sm .col.wrapped::before,.sm .col.plain::before{display:block;margin:2px 0;font-size:12px;font-weight:600}.sm .col.wrapped::before{content:'wrapped (on the wire)'}.sm .col.plain::before{content:'plain (verified with the session keys)'}
 `;

@@ -33,7 +33,7 @@ export function sequenceSvg(events: readonly DiagramEvent[]): string {
         const x2 = laneX(e.to);
         const cls = ['msg', e.reply ? 'reply' : '', e.failed ? 'failed' : '', e.fault ? 'faulted' : '', e.secure ? 'secure' : ''].filter(Boolean).join(' ');
         const mid = (x1 + x2) / 2;
-        const label = (e.secure && !e.reply ? '🔒 ' : '') + e.label;
+        const label = e.label + (e.secure && !e.reply ? ' (SM)' : '');
         const title = e.fault ? `${e.label} — ${e.fault}` : label.length > LABEL_MAX ? e.label : '';
         out.push(`<g class="${cls}">${title ? `<title>${escapeHtml(title)}</title>` : ''}<line x1="${x1}" y1="${y + 4}" x2="${x2 + (x2 > x1 ? -3 : 3)}" y2="${y + 4}"/><text x="${mid}" y="${y}">${escapeHtml(short(label))}</text></g>`);
         break;

@@ -59,7 +59,7 @@ function cardRow(c: CardEntry | undefined, r: CardEntry): string {
     : r.sm
       ? `<div class="col"><h4>secure messaging ${h(r.sm.status)}</h4><p>${h(r.sm.reason ?? '')}</p></div>`
       : '';
-  return `<tr data-party="terminal card" data-command="${h(name)}" data-sw="${h(sw)}"><td class="t">${r.t.toFixed(1)}</td><td>terminal → card</td><td><details><summary>${r.sm ? '🔒 ' : ''}${h(name)} <span class="sw ${sw === '9000' || sw.startsWith('61') ? 'ok' : 'bad'}">${h(swText(sw))}</span></summary><div class="sm">${wrapped}${plainCol}</div></details></td></tr>`;
+  return `<tr data-party="terminal card" data-command="${h(name)}" data-sw="${h(sw)}"><td class="t">${r.t.toFixed(1)}</td><td>terminal → card</td><td><details><summary>${r.sm ? '<span class="smtag" title="secure messaging">SM</span> ' : ''}${h(name)} <span class="sw ${sw === '9000' || sw.startsWith('61') ? 'ok' : 'bad'}">${h(swText(sw))}</span></summary><div class="sm">${wrapped}${plainCol}</div></details></td></tr>`;
 }
 
 /** A row for each entry of the timeline, card exchanges as one row (C with its R); filtered by the page's script. */
