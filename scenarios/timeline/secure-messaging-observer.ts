@@ -1,5 +1,5 @@
 import { concat, equalBytes, fromHex, toHex, u16 } from '../../protocol/bytes.ts';
-import { buildCommandApdu, tryParseCommandApdu, type CommandApdu } from '../../protocol/apdu/index.ts';
+import { buildCommandApdu, logicalChannel, tryParseCommandApdu, type CommandApdu } from '../../protocol/apdu/index.ts';
 import { annotate } from '../../protocol/describe.ts';
 import {
   cardCryptogram,
@@ -48,8 +48,8 @@ export function createSecureMessagingObserver(heldKeys: () => readonly HeldKeys[
     const parsed = tryParseCommandApdu(bytes);
     if (!parsed.ok) return undefined;
     const apdu = parsed.apdu;
-    // Logical channels 0–3 in the first interindustry class byte; further ones are not followed.
-    const channel = apdu.cla & 0x03;
+    // One session per logical channel (ISO 7816-4 §5.4.1: the class byte names it).
+    const channel = logicalChannel(apdu.cla);
     pending = { channel, apdu };
     const state = channels.get(channel);
     if (apdu.ins === INS_INITIALIZE_UPDATE && (apdu.cla & 0x80) !== 0) {

@@ -75,7 +75,9 @@ else
     it('filters the trace by party, command name and status word; shows the plain beside the wrapped bytes', async () => {
       const viewer = page.locator('section.scenario[data-faulted] .trace-viewer');
       const rows = viewer.locator('tbody tr');
-      const visible = () => rows.evaluateAll((trs) => trs.filter((tr) => !(tr as HTMLElement).hidden).map((tr) => (tr as HTMLElement).dataset));
+      // The page's rows as the DOM has them (this file compiles without the DOM library).
+      type Row = { hidden: boolean; dataset: Record<string, string | undefined> };
+      const visible = () => rows.evaluateAll((trs) => (trs as unknown as Row[]).filter((tr) => !tr.hidden).map((tr) => ({ ...tr.dataset })));
       const total = await rows.count();
       await viewer.locator('.f-party').selectOption('provider');
       const provider = await visible();
