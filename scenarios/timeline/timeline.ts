@@ -48,6 +48,13 @@ export function createTimeline(options: { start?: number } = {}) {
     const sm = e.dir === 'C' ? observer.command(e.hex) : e.dir === 'R' ? observer.response(e.hex) : undefined;
     if (sm) entry.sm = sm;
     push(entry);
+    // A card fault names itself in the error it causes: the reader wrapper's `(fault tearAtApdu)`, the
+    // simulated card's tear at a persistent write (only a scenario's tearAtWrite cuts its power there).
+    if (e.dir === 'EVENT' && e.note?.[0] === 'error') {
+      const text = e.note.slice(2).join(' ');
+      const rule = /\(fault (\w+)\)/.exec(text)?.[1] ?? (/power lost during a persistent write/.test(text) ? 'tearAtWrite' : undefined);
+      if (rule) push({ kind: 'fault', event: 'fired', rule: `${rule}: ${e.note[1]}`, target: 'card' });
+    }
   };
 
   return {

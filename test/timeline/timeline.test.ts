@@ -121,6 +121,13 @@ describe('timeline of faults and restarts', () => {
     expect(faulted[0]!.fault).toBe('error on issuer ^/install-requests$');
   });
 
+  it('names the card fault that fired: a power loss at a persistent write', async () => {
+    const t = (await runScenario(join(SUITE, 'card-tear-during-load.yaml'))).timeline!;
+    const fired = t.findIndex((e) => e.kind === 'fault' && e.event === 'fired');
+    expect(t[fired]).toMatchObject({ kind: 'fault', rule: 'tearAtWrite: POWER_LOSS', target: 'card' });
+    expect(t[fired - 1]).toMatchObject({ kind: 'card', dir: 'EVENT', note: ['error', 'POWER_LOSS', expect.stringContaining('persistent write')] });
+  });
+
   it('shows the outbox retrying, the server restart and the delivery after it', async () => {
     const r = await runScenario(join(SUITE, 'issuer-restart-before-notification.yaml'));
     const kinds = r.timeline!.filter((e) => e.kind === 'outbox' || e.kind === 'restart').map((e) => (e.kind === 'outbox' ? `outbox ${e.event}` : 'restart'));
