@@ -46,6 +46,12 @@ describe('the HTML report of a run with a failing and a faulted scenario', () =>
     expect(results[1]!.status).toBe('passed');
   });
 
+  it('stays small: long values shortened, repeated annotations held once', () => {
+    // The bundled suite's report (33 scenarios) is about 1.7 MB; the budget is 2 MB.
+    expect(Buffer.byteLength(html)).toBeLessThan(120_000);
+    expect(html.match(/data-n="0"/g)!.length).toBeGreaterThan(1);
+  });
+
   it('Mermaid: a sequenceDiagram with the four participants, messages and S-markers', () => {
     const text = toMermaidSequence(results[1]!.name, results[1]!.timeline!);
     expect(text.split('\n').slice(0, 6)).toEqual([

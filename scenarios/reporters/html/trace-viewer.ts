@@ -32,8 +32,7 @@ export class NoteBook {
   }
 }
 
-let book = new NoteBook();
-const notes = (n: readonly string[] | undefined) =>
+const notes = (book: NoteBook, n: readonly string[] | undefined) =>
   n && n.length ? `<pre class="notes" data-n="${book.idOf([...n.slice(0, NOTES_MAX), ...(n.length > NOTES_MAX ? [`… ${n.length - NOTES_MAX} more lines`] : [])].join('\n'))}"></pre>` : '';
 const body = (v: unknown) => {
   if (v === undefined) return '';
@@ -49,13 +48,13 @@ export function swText(sw: string): string {
   return `${sw.toUpperCase()}${name && name !== sw.toUpperCase() ? ` ${name}` : ''}: ${swMeaning(n)}`;
 }
 
-function cardRow(c: CardEntry | undefined, r: CardEntry): string {
+function cardRow(book: NoteBook, c: CardEntry | undefined, r: CardEntry): string {
   const plain = r.sm?.status === 'verified' && c?.sm?.status === 'verified';
   const name = commandNameOf(plain ? r.sm!.note : r.note);
   const sw = (plain && r.sm!.plain ? swOfHex(r.sm!.plain) : swOfHex(r.hex)) ?? '';
-  const wrapped = `<div class="col${r.sm ? ' wrapped' : ''}"><code>&gt;&gt; ${h(spaced(c?.hex ?? ''))}</code><code>&lt;&lt; ${h(spaced(r.hex))}</code>${plain ? '' : notes(r.note)}</div>`;
+  const wrapped = `<div class="col${r.sm ? ' wrapped' : ''}"><code>&gt;&gt; ${h(spaced(c?.hex ?? ''))}</code><code>&lt;&lt; ${h(spaced(r.hex))}</code>${plain ? '' : notes(book, r.note)}</div>`;
   const plainCol = plain
-    ? `<div class="col plain"><code>&gt;&gt; ${h(spaced(c!.sm!.plain!))}</code><code>&lt;&lt; ${h(spaced(r.sm!.plain!))}</code>${notes(r.sm!.note)}</div>`
+    ? `<div class="col plain"><code>&gt;&gt; ${h(spaced(c!.sm!.plain!))}</code><code>&lt;&lt; ${h(spaced(r.sm!.plain!))}</code>${notes(book, r.sm!.note)}</div>`
     : r.sm
       ? `<div class="col"><h4>secure messaging ${h(r.sm.status)}</h4><p>${h(r.sm.reason ?? '')}</p></div>`
       : '';
@@ -63,7 +62,7 @@ function cardRow(c: CardEntry | undefined, r: CardEntry): string {
 }
 
 /** A row for each entry of the timeline, card exchanges as one row (C with its R); filtered by the page's script. */
-function rows(timeline: readonly TimelineEntry[]): string[] {
+function rows(timeline: readonly TimelineEntry[], book: NoteBook): string[] {
   const out: string[] = [];
   let command: CardEntry | undefined;
   const row = (party: string, command: string, who: string, html: string, cls = '') =>
@@ -74,7 +73,7 @@ function rows(timeline: readonly TimelineEntry[]): string[] {
       case 'card':
         if (e.dir === 'C') command = e;
         else if (e.dir === 'R') {
-          out.push(cardRow(command, e));
+          out.push(cardRow(book, command, e));
           command = undefined;
         } else out.push(at(row('card', e.note?.[0] ?? e.dir, 'card', `${h(e.dir === 'ATR' ? `ATR (${e.note?.[0] ?? 'power-on'}) ${spaced(e.hex)}` : (e.note ?? []).join(' '))}`, e.dir === 'EVENT' && e.note?.[0] === 'error' ? 'bad' : '')));
         break;
@@ -107,8 +106,7 @@ function rows(timeline: readonly TimelineEntry[]): string[] {
 }
 
 /** The trace viewer of one scenario: filters (party, command name, status word) above a table of the timeline. */
-export function traceViewer(timeline: readonly TimelineEntry[], notes: NoteBook): string {
-  book = notes;
-  const r = rows(timeline);
+export function traceViewer(timeline: readonly TimelineEntry[], book: NoteBook): string {
+  const r = rows(timeline, book);
   return `<div class="trace-viewer"><div class="filters"><label>party <select class="f-party"><option value="">all</option><option>card</option><option>terminal</option><option>issuer</option><option>provider</option></select></label> <label>command <input class="f-command" placeholder="e.g. LOAD, POST"></label> <label>status word <input class="f-sw" placeholder="e.g. 9000, 6A"></label> <span class="f-count">${r.length} entries</span></div><table class="trace"><thead><tr><th>ms</th><th>parties</th><th>what</th></tr></thead><tbody>${r.join('')}</tbody></table></div>`;
 }
