@@ -147,6 +147,8 @@ export async function startServers(options: ServeOptions): Promise<RunningServer
     random,
     clock,
     onNotificationQueued: () => outbox.wake(),
+    // On a shared database, any instance continues a SERAM session another started.
+    ...(options.database !== undefined ? { sharedSessions: true } : {}),
   };
   const providerDeps: ProviderDeps = {
     store: providerStore,

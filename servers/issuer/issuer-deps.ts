@@ -19,6 +19,11 @@ export interface IssuerDeps {
   maxRequestLifetimeSeconds?: number;
   /** A SERAM session unused for this long is dropped (ms, default 10 minutes). */
   sessionIdleMs?: number;
+  /**
+   * SERAM sessions kept in the store (sealed) instead of this process's memory, so that any of several
+   * issuer instances over one database continues a session another started (default false).
+   */
+  sharedSessions?: boolean;
   /** Body limit of CAP uploads (bytes, default 1 MiB); every other body is limited to 64 KiB. */
   capBodyLimit?: number;
   /** Called after a confirmation wrote a provider notification to the outbox (wakes the worker). */

@@ -293,6 +293,35 @@ function issuerStoreContract(backend: IssuerBackend): void {
       }
     });
 
+    it('keeps SERAM sessions sealed, versioned (one of two racing saves wins; a handshake starts over) and forgets idle ones', async () => {
+      await open();
+      try {
+        const o = order();
+        await store.createAuthorisedOrder(o);
+        const state = (text: string) => new Uint8Array(Buffer.from(JSON.stringify({ phase: text, sEnc: 'C0FFEE'.repeat(5) })));
+        expect(await store.putSeramSession({ sessionId: o.sessionId, orderId: o.id, state: state('start'), lastSeen: NOW }, null)).toBe(1);
+        expect(await store.getSeramSession(o.sessionId)).toEqual({ sessionId: o.sessionId, orderId: o.id, state: state('start'), version: 1, lastSeen: NOW });
+        const sealed = (await raw(store, 'SELECT state FROM seram_sessions')).state as Uint8Array;
+        expect(SecretBox.isSealed(sealed)).toBe(true);
+        expect(Buffer.from(sealed).includes(Buffer.from('C0FFEE'))).toBe(false);
+        const saves = await Promise.all([1, 2].map((i) => store.putSeramSession({ sessionId: o.sessionId, orderId: o.id, state: state(`report ${i}`), lastSeen: NOW + i }, 1)));
+        expect(saves.filter((v) => v === 2)).toHaveLength(1);
+        expect(saves.filter((v) => v === undefined)).toHaveLength(1);
+        expect(await store.putSeramSession({ sessionId: o.sessionId, orderId: o.id, state: state('late'), lastSeen: NOW + 3 }, 1)).toBeUndefined();
+        expect(await store.putSeramSession({ sessionId: o.sessionId, orderId: o.id, state: state('again'), lastSeen: NOW + 4 }, null)).toBe(3);
+        expect(await store.getSeramSession(o.sessionId)).toMatchObject({ state: state('again'), version: 3, lastSeen: NOW + 4 });
+        expect(await store.sweepSeramSessions(NOW + 4)).toBe(0);
+        expect(await store.sweepSeramSessions(NOW + 5)).toBe(1);
+        expect(await store.getSeramSession(o.sessionId)).toBeUndefined();
+        expect(await store.putSeramSession({ sessionId: o.sessionId, orderId: o.id, state: state('x'), lastSeen: NOW }, 7)).toBeUndefined();
+        await store.putSeramSession({ sessionId: o.sessionId, orderId: o.id, state: state('y'), lastSeen: NOW }, null);
+        await store.deleteSeramSession(o.sessionId);
+        expect(await store.getSeramSession(o.sessionId)).toBeUndefined();
+      } finally {
+        await after();
+      }
+    });
+
     it('never stores a card key or provider secret in clear, and re-seals under a new data key when the keyring rotates', async () => {
       await open();
       expect(SecretBox.keyIdOf((await raw(store, 'SELECT key_enc FROM cards')).key_enc as Uint8Array)).toBe('k1');

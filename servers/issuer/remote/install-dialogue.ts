@@ -1,11 +1,11 @@
 import { parseResponseApdu, swHex, swMeaning, SW } from '../../../protocol/apdu/index.ts';
-import { equalBytes, toHex } from '../../../protocol/bytes.ts';
+import { equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
 import type { EcCurve, RandomSource } from '../../../protocol/crypto/index.ts';
 import { buildLoadFile } from '../../../protocol/cap/index.ts';
 import { buildDelete, buildGetData, buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../../protocol/gp/commands/index.ts';
 import { parseCardResources, parseConfirmation, RECEIPT_CONTEXT, type CardResources, type Confirmation } from '../../../protocol/gp/data/index.ts';
 import { verifyReceipt } from '../../../protocol/gp/receipt.ts';
-import { Scp03Error, Scp03HostSession } from '../../../protocol/gp/scp03/index.ts';
+import { Scp03Error, Scp03HostSession, type SessionKeys } from '../../../protocol/gp/scp03/index.ts';
 import { BatchedChannel } from './batched-channel.ts';
 
 /** Everything the issuer needs to install one application on one card (S11–S14). */
@@ -67,6 +67,22 @@ export type DialogueStep =
 type Stage = 'new' | 'authenticating' | 'installing' | 'done';
 
 /**
+ * Where a dialogue stands, as plain JSON: what another issuer instance needs to continue it. It holds
+ * the SCP03 session keys once the card is authenticated, so it is sealed wherever it is stored. The
+ * plan (card keys, application) is not in it: the issuer rebuilds that from its records.
+ */
+export interface DialogueState {
+  stage: Stage;
+  /** The host challenge of INITIALIZE UPDATE (hex): with the card's answer it gives the session keys. */
+  hostChallenge: string;
+  /** After EXTERNAL AUTHENTICATE: the session keys and that command as sent (the first MAC chaining value). */
+  channel?: { sEnc: string; sMac: string; sRmac: string; externalAuthenticate: string };
+  /** The script out at the card: how many commands, and the MAC chaining value and counter of each. */
+  pending?: { count: number; snapshots: Array<{ mcv: string; counter: string }> };
+  loadBlocks: number;
+}
+
+/**
  * The card side of remote management as the issuer scripts it (GPCS 9.3.5, 11.5, 11.6; AMD-D 7.1),
  * three SERAM exchanges long:
  * 1. SELECT the ISD, INITIALIZE UPDATE;
@@ -85,12 +101,41 @@ export class InstallDialogue {
   #channel: BatchedChannel | undefined;
   #pending: { count: number; snapshots: Array<{ mcv: Uint8Array; counter: bigint }> } | undefined;
   #loadBlocks = 0;
+  /** EXTERNAL AUTHENTICATE as sent and the session keys: what the batched channel is rebuilt from. */
+  #externalAuthenticate: Uint8Array | undefined;
+  #sessionKeys: SessionKeys | undefined;
 
   constructor(
     readonly plan: InstallPlan,
     readonly options: { random: RandomSource; securityLevel: number; blockSize?: number },
+    resumed?: DialogueState,
   ) {
-    this.#host = new Scp03HostSession({ keys: { enc: plan.keys.enc, mac: plan.keys.mac, dek: plan.keys.dek }, kvn: plan.keys.kvn, random: options.random });
+    const keys = { enc: plan.keys.enc, mac: plan.keys.mac, dek: plan.keys.dek };
+    this.#host = new Scp03HostSession({ keys, kvn: plan.keys.kvn, random: options.random, ...(resumed ? { hostChallenge: fromHex(resumed.hostChallenge) } : {}) });
+    if (!resumed) return;
+    this.#stage = resumed.stage;
+    this.#loadBlocks = resumed.loadBlocks;
+    if (resumed.channel) {
+      const c = resumed.channel;
+      this.#externalAuthenticate = fromHex(c.externalAuthenticate);
+      this.#sessionKeys = { sEnc: fromHex(c.sEnc), sMac: fromHex(c.sMac), sRmac: fromHex(c.sRmac) };
+      this.#channel = new BatchedChannel(this.#sessionKeys, this.#externalAuthenticate);
+    }
+    if (resumed.pending) this.#pending = { count: resumed.pending.count, snapshots: resumed.pending.snapshots.map((x) => ({ mcv: fromHex(x.mcv), counter: BigInt(x.counter) })) };
+  }
+
+  /** This dialogue as plain JSON (see DialogueState); `new InstallDialogue(plan, options, state)` continues it. */
+  state(): DialogueState {
+    const keys = this.#sessionKeys;
+    return {
+      stage: this.#stage,
+      hostChallenge: toHex(this.#host.hostChallenge),
+      ...(this.#channel && keys && this.#externalAuthenticate
+        ? { channel: { sEnc: toHex(keys.sEnc), sMac: toHex(keys.sMac), sRmac: toHex(keys.sRmac), externalAuthenticate: toHex(this.#externalAuthenticate) } }
+        : {}),
+      ...(this.#pending ? { pending: { count: this.#pending.count, snapshots: this.#pending.snapshots.map((x) => ({ mcv: toHex(x.mcv), counter: x.counter.toString() })) } } : {}),
+      loadBlocks: this.#loadBlocks,
+    };
   }
 
   get stage(): Stage {
@@ -128,7 +173,9 @@ export class InstallDialogue {
     try {
       this.#host.processInitializeUpdateResponse(iu.data);
       externalAuthenticate = this.#host.externalAuthenticateCommand(this.options.securityLevel);
-      this.#channel = new BatchedChannel(this.#host.sessionKeys!, externalAuthenticate);
+      this.#sessionKeys = this.#host.sessionKeys!;
+      this.#channel = new BatchedChannel(this.#sessionKeys, externalAuthenticate);
+      this.#externalAuthenticate = externalAuthenticate;
     } catch (err) {
       if (err instanceof Scp03Error) return this.#fail('secure_channel_failed', `INITIALIZE UPDATE: ${err.message}`);
       throw err;

@@ -13,7 +13,7 @@ import {
 } from '../../../protocol/seram/index.ts';
 import { DEFAULTS, type IssuerDeps } from '../issuer-deps.ts';
 import { apdusToHex, InstallDialogue, type DialogueStep } from '../remote/install-dialogue.ts';
-import { ManagementSessions, type ManagementSession } from '../remote/management-sessions.ts';
+import { ManagementSessions, SharedManagementSessions, type ManagementSession, type SessionBook, type StoredSession } from '../remote/management-sessions.ts';
 import { StoreError, type CardRecord, type ApplicationRecord, type InstallOrderRecord } from '../store/issuer-store.ts';
 
 const SESSION_QUERY: JsonSchema = {
@@ -66,9 +66,27 @@ function planFor(card: CardRecord, app: ApplicationRecord, lastConfirmationCount
  * the issuer as Remote Agent drives the card through the terminal (Local Agent) for one install
  * order per sessionId (S11–S14). Every message in and out validates against gpseram.yaml.
  */
-export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSessions {
-  const sessions = new ManagementSessions(deps.sessionIdleMs ?? DEFAULTS.sessionIdleMs);
+export function seramRoutes(api: ApiRouter, deps: IssuerDeps): SessionBook {
+  const idleMs = deps.sessionIdleMs ?? DEFAULTS.sessionIdleMs;
+  const sessions: SessionBook = deps.sharedSessions ? new SharedManagementSessions(deps.store, idleMs, rebuild) : new ManagementSessions(idleMs);
   const tags = ['seram'];
+
+  /** The dialogue of an order, planned from the issuer's records: new at a handshake, or continued from its state. */
+  async function dialogueFor(order: InstallOrderRecord, card: CardRecord, state?: StoredSession['dialogue']): Promise<InstallDialogue> {
+    const app = (await deps.store.getApplication(order.applicationId))!;
+    const counters = (await deps.store.listOrders({ cardId: card.id })).map((o) => o.confirmationCounter).filter((c): c is number => c !== null);
+    const options = { random: deps.random, securityLevel: deps.securityLevel ?? DEFAULTS.securityLevel };
+    return new InstallDialogue(planFor(card, app, counters.length ? Math.max(...counters) : null), options, state);
+  }
+
+  /** A shared session another instance saved, as a live one here. */
+  async function rebuild(sessionId: string, stored: StoredSession, lastSeen: number): Promise<ManagementSession | undefined> {
+    const order = await deps.store.getOrder(stored.orderId);
+    const card = order && (await deps.store.getCard(order.cardId));
+    if (!order || !card) return undefined;
+    const dialogue = await dialogueFor(order, card, stored.dialogue);
+    return { sessionId, orderId: order.id, secureElement: stored.secureElement, dialogue, phase: stored.phase, lastOrder: stored.lastOrder, lastSeen, expiresAt: stored.expiresAt, queue: Promise.resolve() };
+  }
 
   api.route(
     {
@@ -99,14 +117,9 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       const card = (await deps.store.getCard(order.cardId))!;
       const se = command.secureElements.find((s) => s.seId.toUpperCase() === card.cin);
       if (!se) throw conflict('secure_element_mismatch', `no secure element with seId ${card.cin} (the card's CIN) is offered`, '/secureElements');
-      const app = (await deps.store.getApplication(order.applicationId))!;
-      const counters = (await deps.store.listOrders({ cardId: card.id })).map((o) => o.confirmationCounter).filter((c): c is number => c !== null);
-      const dialogue = new InstallDialogue(planFor(card, app, counters.length ? Math.max(...counters) : null), {
-        random: deps.random,
-        securityLevel: deps.securityLevel ?? DEFAULTS.securityLevel,
-      });
+      const dialogue = await dialogueFor(order, card);
       // A new handshake on a live session starts the dialogue over (the terminal lost its place).
-      sessions.put({ sessionId, orderId: order.id, secureElement: se, dialogue, phase: 'awaiting-start', lastOrder: undefined, lastSeen: deps.clock(), expiresAt: order.expiresAt, queue: Promise.resolve() });
+      await sessions.start({ sessionId, orderId: order.id, secureElement: se, dialogue, phase: 'awaiting-start', lastOrder: undefined, lastSeen: deps.clock(), expiresAt: order.expiresAt, queue: Promise.resolve() });
       annotateRequestLog(res, { orderId: order.id });
       res.json(checked<RamHandshakeResponse>('ramHandshakeResponse', { chosenTransportProtocol: 'HTTPS', chosenDataFormat: 'application/json', chosenVersion: SERAM_VERSION }));
     },
@@ -128,7 +141,7 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       const sessionId = String(req.query.sessionId);
       const report = req.body as RemoteManagementReport;
       const now = deps.clock();
-      const session = sessions.get(sessionId, now);
+      const session = await sessions.get(sessionId, now);
       if (!session) {
         const order = await deps.store.getOrderBySession(sessionId);
         if (!order) throw notFound('unknown_session', 'no remote management session with this id');
@@ -137,12 +150,15 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
         throw conflict('unexpected_report', 'no handshake on this session (or it timed out): POST /gp/seram/handshake first');
       }
       if (session.phase !== 'closed' && session.expiresAt <= Math.floor(now / 1000)) {
-        sessions.delete(sessionId);
+        await sessions.delete(sessionId);
         await refuseExpired((await deps.store.getOrder(session.orderId))!);
       }
-      const turn = session.queue.then(() => {
+      const turn = session.queue.then(async () => {
         if (session.phase === 'closed') throw conflict('session_closed', 'the Remote Agent sent its stopCommand on this session');
-        return onReport(session, report, now);
+        const order = await onReport(session, report, now);
+        // Shared sessions: another instance may have handled a report of this session meanwhile; its answer stands.
+        if (!(await sessions.save(session))) throw conflict('unexpected_report', 'another report of this session was handled meanwhile: send the last report again');
+        return order;
       });
       session.queue = turn.catch(() => undefined);
       res.json(checked<RemoteManagementOrder>('remoteManagementOrder', await turn));
@@ -236,7 +252,7 @@ export function seramRoutes(api: ApiRouter, deps: IssuerDeps): ManagementSession
       outcome = `failed/${step.code}`;
       deps.logger.warn({ orderId: order.id, code: step.code }, 'install failed');
     }
-    sessions.delete(session.sessionId);
+    await sessions.delete(session.sessionId);
     const commands: RamCommand[] = [
       { ramCommandType: 'notificationCommand', deviceAppNotification: `install/${order.id}/${outcome}` },
       { ramCommandType: 'stopCommand' },

@@ -12,6 +12,7 @@ export const OPEN_STATES = "('requested', 'authorised', 'delivered')";
 export const SEALED = {
   cards: { columns: ['key_enc', 'key_mac', 'key_dek'], id: 'id' },
   providers: { columns: ['hmac_secret'], id: 'id' },
+  seram_sessions: { columns: ['state'], id: 'session_id' },
 } as const;
 export const place = (table: string, id: string, column: string) => `issuer/${table}/${id}/${column}`;
 

@@ -139,6 +139,19 @@ export interface ConfirmInstall {
   notification: { id: string; providerId: string; body: string };
 }
 
+/**
+ * A GP SERAM session as any issuer instance can continue it: `state` is the routes' JSON of the session
+ * (phase, secure element, last order, the dialogue's SCP03 state); the store seals it at rest.
+ */
+export interface SeramSessionRecord {
+  sessionId: string;
+  orderId: string;
+  state: Uint8Array;
+  /** Bumped by every write, a handshake's too. */
+  version: number;
+  lastSeen: number;
+}
+
 /** Why a store refused a write; routes turn these into 4xx codes. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -212,6 +225,17 @@ export interface IssuerStore {
   getNotification(id: string): Promise<OutboxRecord | undefined>;
   markNotificationDelivered(id: string, at: number): Promise<void>;
   markNotificationAttempt(id: string, r: { attempts: number; nextAttemptAt: number; error: string }): Promise<void>;
+
+  /**
+   * Writes a SERAM session and answers its new version. `expectedVersion` null (a handshake): the
+   * session starts over, whatever was there. Otherwise only if the stored version still is
+   * `expectedVersion`: undefined when another instance saved (or ended) the session meanwhile.
+   */
+  putSeramSession(s: Omit<SeramSessionRecord, 'version'>, expectedVersion: number | null): Promise<number | undefined>;
+  getSeramSession(sessionId: string): Promise<SeramSessionRecord | undefined>;
+  deleteSeramSession(sessionId: string): Promise<void>;
+  /** Forgets the sessions last seen before `before` (idle ones); answers how many. */
+  sweepSeramSessions(before: number): Promise<number>;
 
   close(): Promise<void>;
 }

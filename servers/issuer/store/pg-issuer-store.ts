@@ -17,6 +17,7 @@ import {
   type OrderState,
   type OutboxRecord,
   type ProviderRecord,
+  type SeramSessionRecord,
 } from './issuer-store.ts';
 
 const MIGRATIONS = readMigrations(fileURLToPath(new URL('./migrations/', import.meta.url)), 'postgres');
@@ -383,6 +384,39 @@ export class PgIssuerStore implements IssuerStore {
 
   async markNotificationAttempt(id: string, r: { attempts: number; nextAttemptAt: number; error: string }): Promise<void> {
     await this.db.run('UPDATE outbox SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4 AND delivered_at IS NULL AND dead_at IS NULL', [r.attempts, r.nextAttemptAt, r.error, id]);
+  }
+
+  async putSeramSession(s: Omit<SeramSessionRecord, 'version'>, expectedVersion: number | null): Promise<number | undefined> {
+    const sealed = this.#seal('seram_sessions', s.sessionId, 'state', s.state);
+    const row =
+      expectedVersion === null
+        ? await this.db.get<{ version: number }>(
+            `INSERT INTO seram_sessions (session_id, order_id, state, version, last_seen) VALUES ($1, $2, $3, 1, $4)
+             ON CONFLICT (session_id) DO UPDATE SET order_id = excluded.order_id, state = excluded.state, version = seram_sessions.version + 1, last_seen = excluded.last_seen
+             RETURNING version`,
+            [s.sessionId, s.orderId, sealed, s.lastSeen],
+          )
+        : // A conditional update: of two instances saving the same version, one wins.
+          await this.db.get<{ version: number }>('UPDATE seram_sessions SET state = $1, version = version + 1, last_seen = $2 WHERE session_id = $3 AND version = $4 RETURNING version', [
+            sealed,
+            s.lastSeen,
+            s.sessionId,
+            expectedVersion,
+          ]);
+    return row?.version;
+  }
+
+  async getSeramSession(sessionId: string): Promise<SeramSessionRecord | undefined> {
+    const r = await this.db.get('SELECT * FROM seram_sessions WHERE session_id = $1', [sessionId]);
+    return r && { sessionId, orderId: str(r.order_id), state: this.#box.open(bytes(r.state), place('seram_sessions', sessionId, 'state')), version: num(r.version), lastSeen: num(r.last_seen) };
+  }
+
+  async deleteSeramSession(sessionId: string): Promise<void> {
+    await this.db.run('DELETE FROM seram_sessions WHERE session_id = $1', [sessionId]);
+  }
+
+  async sweepSeramSessions(before: number): Promise<number> {
+    return this.db.run('DELETE FROM seram_sessions WHERE last_seen < $1', [before]);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type NotificationState,
   type OutboxRecord,
   type ProviderRecord,
+  type SeramSessionRecord,
 } from './issuer-store.ts';
 
 const MIGRATIONS = readMigrations(fileURLToPath(new URL('./migrations/', import.meta.url)));
@@ -344,6 +345,38 @@ export class SqliteIssuerStore implements IssuerStore {
 
   async markNotificationAttempt(id: string, r: { attempts: number; nextAttemptAt: number; error: string }): Promise<void> {
     this.db.run('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL AND dead_at IS NULL', [r.attempts, r.nextAttemptAt, r.error, id]);
+  }
+
+  async putSeramSession(s: Omit<SeramSessionRecord, 'version'>, expectedVersion: number | null): Promise<number | undefined> {
+    const sealed = this.#seal('seram_sessions', s.sessionId, 'state', s.state);
+    const row =
+      expectedVersion === null
+        ? this.db.get<{ version: number }>(
+            `INSERT INTO seram_sessions (session_id, order_id, state, version, last_seen) VALUES (?, ?, ?, 1, ?)
+             ON CONFLICT (session_id) DO UPDATE SET order_id = excluded.order_id, state = excluded.state, version = seram_sessions.version + 1, last_seen = excluded.last_seen
+             RETURNING version`,
+            [s.sessionId, s.orderId, sealed, s.lastSeen],
+          )
+        : this.db.get<{ version: number }>('UPDATE seram_sessions SET state = ?, version = version + 1, last_seen = ? WHERE session_id = ? AND version = ? RETURNING version', [
+            sealed,
+            s.lastSeen,
+            s.sessionId,
+            expectedVersion,
+          ]);
+    return row?.version;
+  }
+
+  async getSeramSession(sessionId: string): Promise<SeramSessionRecord | undefined> {
+    const r = this.db.get('SELECT * FROM seram_sessions WHERE session_id = ?', [sessionId]);
+    return r && { sessionId, orderId: str(r.order_id), state: this.#box.open(bytes(r.state), place('seram_sessions', sessionId, 'state')), version: num(r.version), lastSeen: num(r.last_seen) };
+  }
+
+  async deleteSeramSession(sessionId: string): Promise<void> {
+    this.db.run('DELETE FROM seram_sessions WHERE session_id = ?', [sessionId]);
+  }
+
+  async sweepSeramSessions(before: number): Promise<number> {
+    return this.db.run('DELETE FROM seram_sessions WHERE last_seen < ?', [before]);
   }
 
   async close(): Promise<void> {
