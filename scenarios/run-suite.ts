@@ -11,6 +11,11 @@ export interface SuiteOptions extends Omit<RunOptions, 'environment'> {
   workers?: number;
   /** Only scenarios whose name, file or tags match. */
   grep?: string;
+  /**
+   * Narrows the files to run after `grep` (e.g. to one shard, see `selectShard` in shard.ts); gets them in
+   * file order and returns those to run.
+   */
+  select?: (files: string[]) => string[];
   /** Stop starting scenarios after the first failure. */
   bail?: boolean;
   onStart?: (total: number) => void;
@@ -125,7 +130,8 @@ function notRun(files: string[], results: ScenarioResult[], opts: SuiteOptions):
 
 /** Runs every scenario under `paths`; results in file order. */
 export async function runSuite(paths: string[], opts: SuiteOptions = {}): Promise<ScenarioResult[]> {
-  const files = collectScenarioFiles(paths.map((p) => resolve(p))).filter((f) => matches(f, opts.grep));
+  const matching = collectScenarioFiles(paths.map((p) => resolve(p))).filter((f) => matches(f, opts.grep));
+  const files = opts.select ? opts.select(matching) : matching;
   opts.onStart?.(files.length);
   const workers = Math.max(1, opts.workers ?? 1);
   if (workers > 1 && files.length > 1) return runInWorkers(files, opts, workers);

@@ -20,6 +20,15 @@ export function parsePositiveInteger(value: string): number {
   return Number(value);
 }
 
+/** `--shard i/n`: part i of n (1 ≤ i ≤ n), as `{ index, count }`. */
+export function parseShard(value: string): { index: number; count: number } {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(value);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError(`a shard is i/n with 1 ≤ i ≤ n (e.g. 2/3), got '${value}'.`);
+  return { index, count };
+}
+
 /** A TCP port, 0..65535 (0 picks a free one). */
 export function parsePort(value: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`a port is 0..65535 (0 picks a free one), got '${value}'.`);

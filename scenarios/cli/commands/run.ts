@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { bundledSuite, parsePositiveInteger, parseReaderSpec, parseSeed } from '../options.ts';
+import { bundledSuite, parsePositiveInteger, parseReaderSpec, parseSeed, parseShard } from '../options.ts';
+import { readDurations, selectShard, type ScenarioDurations, type Shard } from '../../shard.ts';
 import { readKeysFile } from '../../env/scenario-keys.ts';
 import type { ScenarioKeys } from '../../scenario.ts';
 
@@ -9,6 +10,15 @@ import type { ScenarioKeys } from '../../scenario.ts';
 function parseKeysOption(file: string): ScenarioKeys {
   try {
     return readKeysFile(file);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+}
+
+/** `--durations FILE`: an earlier run's results.json, read before anything runs (a bad file is a usage error, exit 2). */
+function parseDurationsOption(file: string): ScenarioDurations {
+  try {
+    return readDurations(file);
   } catch (err) {
     throw new InvalidArgumentError(`${(err as Error).message}.`);
   }
@@ -33,8 +43,11 @@ export function registerRun(program: Command): void {
     .option('--html <file>', 'write the HTML report (summary, sequence diagrams, steps, trace viewer; one self-contained file)')
     .option('--mermaid <dir>', 'write a Mermaid sequenceDiagram per scenario (<scenario>.mmd)')
     .option('--bail', 'stop after the first failing scenario')
+    .option('--shard <i/n>', 'run only part i of n of the scenario files (the same split on every machine)', parseShard)
+    .option('--durations <results.json>', 'with --shard: balance the parts by the scenario durations of an earlier run\'s results.json', parseDurationsOption)
     .option('--keys <file>', 'the card\'s ISD keys, JSON { enc, mac, dek, kvn?, level? } (hex): override every scenario\'s keys; the simulated card is personalised with them', parseKeysOption)
-    .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; html?: string; mermaid?: string; bail?: boolean; keys?: ScenarioKeys }) => {
+    .action(async (paths: string[], o: { reader?: string; workers: number; seed?: number; grep?: string; junit?: string; json?: string; traceDir?: string; html?: string; mermaid?: string; bail?: boolean; keys?: ScenarioKeys; shard?: Shard; durations?: ScenarioDurations }) => {
+      if (o.durations && !o.shard) throw new Error('--durations balances the parts of --shard i/n: give --shard too');
       const { runSuite } = await import('../../run-suite.ts');
       const { createConsoleReporter } = await import('../../reporters/console-reporter.ts');
       const { toJunitXml } = await import('../../reporters/junit-reporter.ts');
@@ -55,6 +68,7 @@ export function registerRun(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      let selected = 0;
       const results = await runSuite(paths, {
         signal: interrupt.signal,
         workers,
@@ -63,6 +77,13 @@ export function registerRun(program: Command): void {
         ...(o.keys ? { keys: o.keys } : {}),
         grep: o.grep,
         bail: o.bail,
+        select: (files) => {
+          selected = files.length;
+          if (!o.shard) return files;
+          const part = selectShard(files, o.shard, o.durations);
+          process.stdout.write(`shard ${o.shard.index}/${o.shard.count}: ${part.length} of ${files.length} scenario files\n`);
+          return part;
+        },
         onStart: (n) => reporter.started(n),
         onResult: (r) => {
           recorder.finished(r);
@@ -95,7 +116,8 @@ export function registerRun(program: Command): void {
         const { traceFileBases } = await import('../../reporters/trace-files.ts');
         writeMermaidFiles(o.mermaid, results, traceFileBases(results));
       }
-      if (results.length === 0) throw new Error(`no scenario files under ${paths.join(', ')}`);
+      // A shard may be empty (more shards than files); an empty selection is still a mistake.
+      if (selected === 0) throw new Error(`no scenario files under ${paths.join(', ')}`);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       // 130 after an interruption (128 + SIGINT, the shell's convention), else 0 or 1.
