@@ -31,6 +31,11 @@ export interface CardRuntime {
   hasTag(tag: Tag | ChannelTagName): boolean;
   /** Sends an event to the card machine. */
   send(event: CardEvent): void;
+  /**
+   * Sends an event and answers whether the machine took it (a refused event leaves the snapshot as it was):
+   * asking and telling in one step, for a command whose checks are all done.
+   */
+  take(event: CardEvent): boolean;
   /** Would the machine take this event now (its guards included)? */
   can(event: CardEvent): boolean;
   /** Card life cycle byte, as the machine holds it. */

@@ -142,6 +142,11 @@ export class Card implements CardRuntime {
     // The machine says whether a session is open; the session object holding its keys follows.
     for (const n of CHANNELS) if (this.sessions[n]!.state !== 'idle' && this.snapshot.hasTag(channelTag(n, 'scp.idle'))) this.sessions[n]!.reset();
   }
+  take(event: CardEvent): boolean {
+    const before = this.snapshot;
+    this.send(event);
+    return this.snapshot !== before;
+  }
   can(event: CardEvent): boolean {
     return this.snapshot.can(event);
   }

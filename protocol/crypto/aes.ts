@@ -10,16 +10,31 @@ import { CryptoError } from './crypto-error.ts';
  * blocks is stateless in ECB. CBC encryption uses one CBC cipher per key kept open (see `cbc` below):
  * one OpenSSL call per message, whatever its length, and no context created per message.
  */
-interface AesContext {
-  encryptor: Cipher;
-  decryptor: Decipher;
+/**
+ * The OpenSSL ciphers of one key, each made the first time it is needed (a session key may only ever be
+ * used for CMAC, or only to decrypt).
+ */
+class AesContext {
+  #encryptor: Cipher | undefined;
+  #decryptor: Decipher | undefined;
+  #cbc: Cipher | undefined;
+  /** The last ciphertext block of the kept CBC encryptor: its chaining state (see `cbc`). */
+  last = new Uint8Array(16);
+  constructor(private readonly key: Uint8Array) {}
+  get encryptor(): Cipher {
+    return (this.#encryptor ??= createCipheriv(`aes-${this.key.length * 8}-ecb`, this.key, null).setAutoPadding(false));
+  }
+  get decryptor(): Decipher {
+    return (this.#decryptor ??= createDecipheriv(`aes-${this.key.length * 8}-ecb`, this.key, null).setAutoPadding(false));
+  }
   /**
-   * A CBC encryptor kept open for the key, and the last ciphertext block it produced (its chaining state).
-   * CBC with IV `iv` is then one update call: the first block is fed as P1 ⊕ iv ⊕ last, which the context's
-   * own chaining turns into E(P1 ⊕ iv) (NIST SP 800-38A §6.2), so no cipher is created per message.
+   * A CBC encryptor kept open for the key. CBC with IV `iv` is then one update call: the first block is fed as
+   * P1 ⊕ iv ⊕ last, which the context's own chaining turns into E(P1 ⊕ iv) (NIST SP 800-38A §6.2), so no
+   * cipher is created per message.
    */
-  cbc: Cipher;
-  last: Uint8Array;
+  get cbc(): Cipher {
+    return (this.#cbc ??= createCipheriv(`aes-${this.key.length * 8}-cbc`, this.key, new Uint8Array(16)).setAutoPadding(false));
+  }
 }
 
 const MAX_CACHED_KEYS = 256;
@@ -35,16 +50,7 @@ function contextFor(key: Uint8Array): AesContext {
   const id = Buffer.from(key.buffer, key.byteOffset, key.length).toString('base64');
   let ctx = contexts.get(id);
   if (ctx === undefined) {
-    const algorithm = `aes-${key.length * 8}-ecb`;
-    ctx = {
-      encryptor: createCipheriv(algorithm, key, null),
-      decryptor: createDecipheriv(algorithm, key, null),
-      cbc: createCipheriv(`aes-${key.length * 8}-cbc`, key, new Uint8Array(16)),
-      last: new Uint8Array(16),
-    };
-    ctx.cbc.setAutoPadding(false);
-    ctx.encryptor.setAutoPadding(false);
-    ctx.decryptor.setAutoPadding(false);
+    ctx = new AesContext(key.slice());
     // Bounded: session keys change every INITIALIZE UPDATE; evict the oldest entry (Map order).
     if (contexts.size >= MAX_CACHED_KEYS) contexts.delete(contexts.keys().next().value!);
     contexts.set(id, ctx);

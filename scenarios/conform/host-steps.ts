@@ -84,11 +84,12 @@ export function onChannel(bytes: Uint8Array, n: Channel): Uint8Array {
 }
 
 /** The events every command on channel n causes before its handler (ISO 7816-4 §5.3.4 response dropped; AMD-D 5.6 half-open session ended). */
-function preamble(s: ConformState, n: Channel, ins: 'other' | 'external-authenticate'): CardEvent[] {
+function preamble(s: ConformState, n: Channel, ins: 'other' | 'external-authenticate' | 'initialize-update'): CardEvent[] {
   const c = channelState(s.card, n);
   const events: CardEvent[] = [];
   if (c.pending) events.push({ type: 'RESPONSE_DROPPED', channel: n });
-  if (c.scp === 'initiated' && ins !== 'external-authenticate') events.push({ type: 'SECURE_CHANNEL_ABORTED', channel: n });
+  // INITIALIZE UPDATE restarts a half-open session itself: its own event leaves it.
+  if (c.scp === 'initiated' && ins === 'other') events.push({ type: 'SECURE_CHANNEL_ABORTED', channel: n });
   return events;
 }
 
@@ -137,7 +138,7 @@ export function stepEffect(w: ConformWorld, s: ConformState, step: HostStep): St
   const n = step.channel;
   if (!powered || !channelState(s.card, n).open) return undefined;
   const c = channelState(s.card, n);
-  const pre = preamble(s, n, step.type === 'scp.authenticate' ? 'external-authenticate' : 'other');
+  const pre = preamble(s, n, step.type === 'scp.authenticate' ? 'external-authenticate' : step.type === 'scp.initialize' ? 'initialize-update' : 'other');
   const m = w.material;
   switch (step.type) {
     case 'select.isd': {

@@ -25,8 +25,6 @@ export const initializeUpdateHandler: CommandHandler = {
   ins: INS.INITIALIZE_UPDATE,
   requires: { endsSession: true, cla: 'gp', lifeCycle: 'may.authenticate' },
   handle({ card, apdu }): CardResponse {
-    const initiated = { type: 'INITIALIZE_UPDATE', channel: card.channel } as const;
-    if (!card.can(initiated)) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'a secure channel is opened with the ISD selected');
     if (apdu.p2 !== 0x00) throw new CardStatusError(SW.INCORRECT_P1P2, 'P2 (key identifier) must be 00');
     if (apdu.data.length !== 8) throw new CardStatusError(SW.WRONG_LENGTH, 'host challenge must be 8 bytes');
     const keyset = findKeyset(card, apdu.p1);
@@ -38,8 +36,11 @@ export const initializeUpdateHandler: CommandHandler = {
       const current = readUint(card.store.get(key) ?? new Uint8Array(3));
       if (current >= MAX_SEQUENCE_COUNTER) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'sequence counter exhausted');
       sequenceCounter = current + 1;
-      card.store.write(key, u24(sequenceCounter));
     }
+    // Every check is done: the machine decides (the ISD selected, a life cycle that allows a session), then
+    // the counter is persisted before use (AMD-D 6.2.2.1).
+    if (!card.take({ type: 'INITIALIZE_UPDATE', channel: card.channel })) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'a secure channel is opened with the ISD selected');
+    if (i & 0x10) card.store.write(STORE_KEY.sequenceCounter(keyset.kvn), u24(sequenceCounter));
     const len = keyset.keys.length / 3;
     const data = card.scp.initializeUpdate({
       keys: { enc: keyset.keys.subarray(0, len), mac: keyset.keys.subarray(len, 2 * len), dek: keyset.keys.subarray(2 * len) },
@@ -51,7 +52,6 @@ export const initializeUpdateHandler: CommandHandler = {
       aid: card.selectedAid,
       random: card.random,
     });
-    card.send(initiated);
     return { data, sw: SW.SUCCESS };
   },
 };

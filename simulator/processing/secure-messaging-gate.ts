@@ -37,8 +37,9 @@ export function secureMessagingGate(card: CardRuntime, apdu: CommandApdu): GateR
       return { sw: SW.SECURITY_STATUS_NOT_SATISFIED };
     }
   } else if (card.hasTag('scp.initiated')) {
+    // Anything but EXTERNAL AUTHENTICATE ends the half-open session; a plain INITIALIZE UPDATE restarts it itself (restartSession).
     if (apdu.ins !== INS.EXTERNAL_AUTHENTICATE) {
-      card.closeSession();
+      if (sm || apdu.ins !== INS.INITIALIZE_UPDATE) card.closeSession();
       if (sm) return { sw: SW.SECURITY_STATUS_NOT_SATISFIED };
     }
   } else if (sm && apdu.ins !== INS.EXTERNAL_AUTHENTICATE) {
