@@ -13,7 +13,8 @@ const MARK: Record<ScenarioResult['status'], string> = { passed: 'PASS', failed:
  * otherwise (CI logs). Failures are always printed in full: the step, what was sent and received,
  * what was expected, the status word's meaning.
  */
-export function createConsoleReporter(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stdout): ConsoleReporter {
+export function createConsoleReporter(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stdout, options: { noun?: string } = {}): ConsoleReporter {
+  const noun = options.noun ?? 'scenarios';
   let total = 0;
   let done = 0;
   const tty = out.isTTY === true;
@@ -47,7 +48,7 @@ export function createConsoleReporter(out: NodeJS.WritableStream & { isTTY?: boo
       const failed = results.filter((r) => r.status === 'failed').length;
       const errors = results.filter((r) => r.status === 'error').length;
       const skipped = results.filter((r) => r.status === 'skipped').length;
-      out.write(`\n${results.length} scenarios: ${passed} passed, ${failed} failed${errors ? `, ${errors} could not run` : ''}${skipped ? `, ${skipped} skipped (missing on this machine)` : ''} in ${(wallMs / 1000).toFixed(1)} s\n`);
+      out.write(`\n${results.length} ${noun}: ${passed} passed, ${failed} failed${errors ? `, ${errors} could not run` : ''}${skipped ? `, ${skipped} skipped (missing on this machine)` : ''} in ${(wallMs / 1000).toFixed(1)} s\n`);
     },
   };
 }

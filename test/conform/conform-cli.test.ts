@@ -49,6 +49,6 @@ describe('cardlab conform (command line)', () => {
     // The whole run's trace replays: same seed, same host challenges, same verdicts.
     const replay = conform('--reader', `replay:${join(dir, 'traces', 'conform-run.trace.txt')}`);
     expect(replay.status, replay.stdout).toBe(0);
-    expect(replay.stdout).toMatch(/(\d+) scenarios: \1 passed, 0 failed/);
+    expect(replay.stdout).toMatch(/(\d+) paths: \1 passed, 0 failed/);
   });
 });

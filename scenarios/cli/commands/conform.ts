@@ -37,7 +37,7 @@ export function registerConform(program: Command): void {
       if (!isReaderSpec(o.reader)) throw new Error(`unknown reader '${o.reader}': use sim, vpcd, pcsc[:NAME] or replay:FILE`);
       if (!/^\d+$/.test(o.seed)) throw new Error(`--seed must be a non-negative integer, got '${o.seed}'`);
       const keys = o.keys === undefined ? undefined : readHostKeys(o.keys);
-      const reporter = createConsoleReporter();
+      const reporter = createConsoleReporter(process.stdout, { noun: 'paths' });
       const report = await runConformance({
         reader: o.reader,
         seed: Number(o.seed),
