@@ -5,7 +5,8 @@ import { join, relative, resolve } from 'node:path';
 import { junitXsdErrors } from '../support/junit-xsd.ts';
 import { resultsSchemaErrors } from '../support/results-schema.ts';
 import { tempDir } from '../support/temp-dir.ts';
-import type { ResultsReport } from '../../scenarios/reporters/results-json.ts';
+import { mergeRuns } from '../../scenarios/reporters/merge-results.ts';
+import { toResultsReport, type ResultsReport } from '../../scenarios/reporters/results-json.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CARDLAB = join(ROOT, 'bin', 'cardlab.js');
@@ -123,4 +124,19 @@ describe('cardlab run --shard i/n and cardlab report merge (a small suite, real 
     const html = await cardlab(dir, 'report', 'm.json', '-o', 'report.html');
     expect(html).toMatchObject({ code: 0, out: 'HTML report: report.html\n' });
   }, 60_000);
+
+  it('finds a shard\'s traces beside its results file after it moved, references them there without --trace-dir, and says which it could not find', () => {
+    const dir = tempDir('cardlab-merge-traces-');
+    const at = (t: string) => ({ file: `suite/${t}.yaml`, name: t, tags: [], seed: 1, status: 'passed', startedAt: '2026-11-30T06:00:00.000Z', finishedAt: '2026-11-30T06:00:01.000Z', durationMs: 1000, steps: [], traces: { text: `reports/traces/${t}.trace.txt`, jsonl: `reports/traces/${t}.trace.jsonl` } });
+    const shard = { schemaVersion: 1, startedAt: '2026-11-30T06:00:00.000Z', finishedAt: '2026-11-30T06:00:01.000Z', hostname: 'runner-2', summary: { total: 2, passed: 2, failed: 0, errors: 0, skipped: 0, durationMs: 1000 }, results: [at('kept'), at('lost')] };
+    mkdirSync(join(dir, 'reports-2', 'traces'), { recursive: true });
+    writeFileSync(join(dir, 'reports-2', 'results.json'), JSON.stringify(shard));
+    writeFileSync(join(dir, 'reports-2', 'traces', 'kept.trace.txt'), '>> 00A4040000\n');
+    writeFileSync(join(dir, 'reports-2', 'traces', 'kept.trace.jsonl'), '');
+    const merged = mergeRuns([join(dir, 'reports-2', 'results.json')]);
+    const report = toResultsReport(merged.results, { ...merged.run, root: dir });
+    expect(report.results.map((r) => r.traces)).toEqual([{ text: 'reports-2/traces/kept.trace.txt', jsonl: 'reports-2/traces/kept.trace.jsonl' }, undefined]);
+    expect(merged.warnings).toEqual([expect.stringMatching(/^suite\/lost\.yaml: trace files reports\/traces\/lost\.trace\.txt and .* not found; left out$/)]);
+    expect(resultsSchemaErrors(report)).toEqual([]);
+  });
 });
