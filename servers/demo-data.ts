@@ -5,7 +5,8 @@ import { buildCap } from '../protocol/cap/index.ts';
 import type { EcCurve } from '../protocol/crypto/index.ts';
 import { registerApplication, registerCard, registerCardholder } from './issuer/routes/admin-routes.ts';
 import { registerService } from './provider/app.ts';
-import type { RunningServers } from './serve.ts';
+import type { IssuerDeps } from './issuer/issuer-deps.ts';
+import type { ProviderDeps } from './provider/app.ts';
 
 /** A card the demo registers: its card-unique data and signing key, and how to personalise it. */
 export interface DemoCard {
@@ -45,9 +46,10 @@ export interface DemoData {
  * Demo data on first start of a data directory (`demo.json` records it): a cardholder, a card
  * registered for them (certified by the issuer CA, its image saved as `demo-card.json`), and the
  * services with their CAPs (written to `caps/`, uploaded to the issuer, DAP-signed). Later starts
- * only read `demo.json`.
+ * only read `demo.json`. One process creates it: a full `cardlab serve`, or the provider instance of
+ * several (issuer instances never do), so instances starting together never race on it.
  */
-export async function ensureDemoData(servers: RunningServers, dataDir: string, demo: { card: (dapPublicKey: Uint8Array) => DemoCard; services: DemoService[] }): Promise<DemoData> {
+export async function ensureDemoData(servers: { issuer: { deps: IssuerDeps }; provider: { deps: ProviderDeps } }, dataDir: string, demo: { card: (dapPublicKey: Uint8Array) => DemoCard; services: DemoService[] }): Promise<DemoData> {
   const marker = join(dataDir, 'demo.json');
   if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8')) as DemoData;
   const issuer = servers.issuer.deps;

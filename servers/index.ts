@@ -10,8 +10,8 @@ export { InstallDialogue, type InstallPlan, type InstallFailureCode } from './is
 export { createProviderApp, registerService, type ProviderDeps } from './provider/app.ts';
 export { SqliteProviderStore } from './provider/store/sqlite-provider-store.ts';
 export { ProviderStoreError, type ProviderStore, type MemberRecord, type ServiceRecord, type StartRecord } from './provider/store/provider-store.ts';
-export { startServers, openDataDir, type ServeOptions, type RunningServers, type LocalSecrets } from './serve.ts';
+export { startServers, startIssuerInstance, startProviderInstance, openDataDir, type ServeOptions, type RunningServers, type RunningIssuer, type RunningProvider, type LocalSecrets } from './serve.ts';
 export { ensureDemoData, type DemoCard, type DemoService, type DemoData } from './demo-data.ts';
-export { listen, createLogger, HttpError, SIGNATURE_HEADER, signBody, REQUEST_AUTHORISATION_LABEL, type Listening, type HttpErrorCode } from './http/index.ts';
+export { listen, createLogger, HttpError, SIGNATURE_HEADER, signBody, REQUEST_AUTHORISATION_LABEL, type Listening, type HttpErrorCode, type Logger } from './http/index.ts';
 export * from '../protocol/seram/index.ts';
 export { newId, systemClock, type Clock } from './ids.ts';
