@@ -1,8 +1,10 @@
 /**
  * The server side of `npm run bench:flows`, in a process of its own so that its CPU time is the
- * servers' alone (process.cpuUsage, reported over IPC). `cardlab`: the issuer and the provider as
- * `cardlab serve` runs them (file databases, outbox worker, info logs to stdout). `bare`: two plain
- * express servers answering each exchange with the canned JSON the parent recorded from a real flow.
+ * servers' alone (process.cpuUsage, reported over IPC). `cardlab [DATABASE]`: the issuer and the provider as
+ * `cardlab serve` runs them (file databases, or the PostgreSQL database named; outbox worker, info logs to
+ * stdout). `issuer DATABASE DATA-DIR`: one more issuer instance (`cardlab serve --issuer-only`) on the data
+ * directory and database of a `cardlab DATABASE` child. `bare`: two plain express servers answering each
+ * exchange with the canned JSON the parent recorded from a real flow.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -11,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import { toHex } from '../../protocol/bytes.ts';
-import { createLogger, listen, startServers } from '../../servers/index.ts';
+import { createLogger, listen, startIssuerInstance, startServers } from '../../servers/index.ts';
 
 export interface Canned {
   status: number;
@@ -20,7 +22,7 @@ export interface Canned {
 
 export type ToChild = { type: 'cpu' } | { type: 'canned'; exchanges: Canned[] } | { type: 'profile'; action: 'start' | 'stop'; file?: string } | { type: 'exit' };
 export type FromChild =
-  | { type: 'ready'; issuerUrl: string; providerUrl: string; adminToken?: string; providerId?: string; dapPublicKey?: string }
+  | { type: 'ready'; issuerUrl: string; providerUrl: string; adminToken?: string; providerId?: string; dapPublicKey?: string; dataDir?: string }
   | { type: 'cpu'; user: number; system: number; requests: number; byRoute: Record<string, { count: number; cpuMs: number }> }
   | { type: 'ok' };
 
@@ -47,10 +49,11 @@ const count = (server: Server) =>
     });
   });
 
-async function startCardlab(): Promise<() => Promise<void>> {
+const logger = () => createLogger({ name: 'cardlab', level: process.env.BENCH_LOG_LEVEL ?? 'info' });
+
+async function startCardlab(database: string | undefined): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cardlab-bench-'));
-  const logger = createLogger({ name: 'cardlab', level: process.env.BENCH_LOG_LEVEL ?? 'info' });
-  const servers = await startServers({ dataDir, logger });
+  const servers = await startServers({ dataDir, logger: logger(), ...(database ? { database } : {}) });
   count(servers.issuer.listening.server);
   count(servers.provider.listening.server);
   send({
@@ -60,11 +63,19 @@ async function startCardlab(): Promise<() => Promise<void>> {
     adminToken: servers.secrets.adminToken,
     providerId: servers.secrets.providerId,
     dapPublicKey: toHex(servers.issuer.deps.keys.dap.publicKey),
+    dataDir,
   });
   return async () => {
     await servers.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
+}
+
+async function startIssuer(database: string, dataDir: string): Promise<() => Promise<void>> {
+  const issuer = await startIssuerInstance({ dataDir, database, logger: logger() });
+  count(issuer.issuer.listening.server);
+  send({ type: 'ready', issuerUrl: issuer.issuerUrl, providerUrl: '' });
+  return () => issuer.close();
 }
 
 async function startBare(): Promise<() => Promise<void>> {
@@ -94,7 +105,8 @@ async function startBare(): Promise<() => Promise<void>> {
 }
 
 let profiler: Session | undefined;
-const stop = await (process.argv[2] === 'bare' ? startBare() : startCardlab());
+const [mode, database, dataDir] = process.argv.slice(2);
+const stop = await (mode === 'bare' ? startBare() : mode === 'issuer' ? startIssuer(database!, dataDir!) : startCardlab(database));
 process.on('message', async (m: ToChild) => {
   if (m.type === 'cpu') {
     const u = process.cpuUsage();

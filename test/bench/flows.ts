@@ -9,6 +9,13 @@
  * recorded HTTP exchanges of one real flow (same count, same bodies) and the provider notification,
  * replayed in order by as many concurrent clients; its terminals do no card work.
  *
+ * Then the same rounds on PostgreSQL (a private cluster of the bench's own, test/support/private-postgres.ts):
+ * one instance (issuer and provider in one child, as `cardlab serve --database`), and three issuer instances
+ * (that child plus two `--issuer-only` children on its data directory and database) behind the round-robin
+ * balancer of test/support/round-robin-proxy.ts, in this process. Server CPU is the sum of the children's;
+ * PostgreSQL's own CPU is not in it. BENCH_POSTGRES=0 leaves these rows out; they are left out, with a
+ * note, when PostgreSQL is not installed.
+ *
  * BENCH_PROFILE=FILE writes a CPU profile of the cardlab servers during the flows (not startup or
  * card registration) to FILE (.cpuprofile: Chrome DevTools, speedscope). BENCH_LOG_LEVEL (default
  * info) sets the servers' log level; BENCH_SCALE (default 1) multiplies the number of flows;
@@ -16,6 +23,7 @@
  * server CPU by route for the first round (its two getrusage calls per request cost some CPU).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
@@ -25,6 +33,8 @@ import { parseSingleTlv } from '../../protocol/tlv/index.ts';
 import { createSimReader } from '../../reader-bridge/index.ts';
 import { createCard, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, type Card } from '../../simulator/index.ts';
 import { provision } from '../../terminal/index.ts';
+import { findPostgresBin, startPrivatePostgres } from '../support/private-postgres.ts';
+import { startRoundRobinProxy } from '../support/round-robin-proxy.ts';
 import type { Canned, FromChild, ToChild } from './flow-servers.ts';
 
 const SERVICE_ID = 'loyalty';
@@ -48,9 +58,9 @@ interface Child {
   request(m: ToChild): Promise<FromChild>;
 }
 
-async function startChild(mode: 'cardlab' | 'bare'): Promise<Child> {
+async function startChild(mode: 'cardlab' | 'bare' | 'issuer', args: string[] = []): Promise<Child> {
   const execArgv = ['--import', 'tsx'];
-  const child = fork(fileURLToPath(new URL('./flow-servers.ts', import.meta.url)), [mode], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./flow-servers.ts', import.meta.url)), [mode, ...args], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const ready = await new Promise<Extract<FromChild, { type: 'ready' }>>((resolve, reject) => {
     child.once('message', (m: FromChild) => (m.type === 'ready' ? resolve(m) : reject(new Error(`child said ${m.type}`))));
     child.once('exit', (code) => reject(new Error(`${mode} servers exited with ${code}`)));
@@ -72,9 +82,20 @@ async function stopChild(child: Child): Promise<void> {
   await exited;
 }
 
-async function cpuOf(child: Child): Promise<{ ms: number; requests: number; byRoute: Record<string, { count: number; cpuMs: number }> }> {
-  const m = (await child.request({ type: 'cpu' })) as Extract<FromChild, { type: 'cpu' }>;
-  return { ms: (m.user + m.system) / 1000, requests: m.requests, byRoute: m.byRoute };
+/** CPU and requests of the server children, summed. */
+async function cpuOf(children: Child[]): Promise<{ ms: number; requests: number; byRoute: Record<string, { count: number; cpuMs: number }> }> {
+  const total = { ms: 0, requests: 0, byRoute: {} as Record<string, { count: number; cpuMs: number }> };
+  for (const child of children) {
+    const m = (await child.request({ type: 'cpu' })) as Extract<FromChild, { type: 'cpu' }>;
+    total.ms += (m.user + m.system) / 1000;
+    total.requests += m.requests;
+    for (const [route, r] of Object.entries(m.byRoute)) {
+      const t = (total.byRoute[route] ??= { count: 0, cpuMs: 0 });
+      t.count += r.count;
+      t.cpuMs += r.cpuMs;
+    }
+  }
+  return total;
 }
 
 async function call(base: string, path: string, o: { method?: string; body?: unknown; token?: string }): Promise<any> {
@@ -148,10 +169,10 @@ interface Round {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Runs `flows` flows with `concurrency` workers; `flow(i)` is one whole flow. */
-async function round(child: Child, concurrency: number, flows: number, flow: (i: number) => Promise<void>): Promise<Round> {
+async function round(children: Child[], concurrency: number, flows: number, flow: (i: number) => Promise<void>): Promise<Round> {
   const latencies: number[] = [];
   let next = 0;
-  const before = await cpuOf(child);
+  const before = await cpuOf(children);
   const ownBefore = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
@@ -165,7 +186,7 @@ async function round(child: Child, concurrency: number, flows: number, flow: (i:
   );
   const wall = performance.now() - start;
   const own = process.cpuUsage(ownBefore);
-  const after = await cpuOf(child);
+  const after = await cpuOf(children);
   latencies.sort((a, b) => a - b);
   return {
     concurrency,
@@ -209,6 +230,64 @@ async function recordFlow(s: Child['ready'], card: Card): Promise<Array<{ server
   return recorded;
 }
 
+/** One flow of a card with the terminal's own code, which must complete. */
+async function flowOf(card: Card, issuerUrl: string, providerUrl: string): Promise<void> {
+  const result = await provision({ reader: createSimReader(card), issuerUrl, providerUrl, serviceId: SERVICE_ID });
+  if (result.outcome !== 'completed') throw new Error(`flow failed: ${JSON.stringify(result.error)}`);
+}
+
+/**
+ * The rounds on PostgreSQL with `instances` issuer instances: the first child serves the issuer and the
+ * provider on its data directory and `database`; the others are issuer instances on both; with more than
+ * one, the terminals talk to the issuer through the round-robin balancer (this process).
+ */
+async function postgresRounds(database: string, instances: number): Promise<Round[]> {
+  const first = await startChild('cardlab', [database]);
+  const others: Child[] = [];
+  let proxy: Awaited<ReturnType<typeof startRoundRobinProxy>> | undefined;
+  try {
+    for (let i = 1; i < instances; i++) others.push(await startChild('issuer', [database, first.ready.dataDir!]));
+    const children = [first, ...others];
+    const s = first.ready;
+    await registerService(s);
+    const cards = await inBatches(ROUNDS.reduce((n, r) => n + r.flows, 0) + 1, 8, (i) => newCard(s, 1000 + i));
+    proxy = instances > 1 ? await startRoundRobinProxy(children.map((c) => c.ready.issuerUrl)) : undefined;
+    const issuerUrl = proxy?.url ?? s.issuerUrl;
+    await flowOf(cards[0]!, issuerUrl, s.providerUrl); // warm-up
+    const rounds: Round[] = [];
+    let used = 1;
+    for (const r of ROUNDS) {
+      const base = used;
+      used += r.flows;
+      rounds.push(await round(children, r.concurrency, r.flows, (i) => flowOf(cards[base + i]!, issuerUrl, s.providerUrl)));
+    }
+    return rounds;
+  } finally {
+    await proxy?.close();
+    for (const c of others) await stopChild(c);
+    await stopChild(first);
+  }
+}
+
+/** One instance and three on PostgreSQL, each on a fresh database of a private cluster; or why not. */
+async function measurePostgres(): Promise<{ one: Round[]; three: Round[] } | string> {
+  if (process.env.BENCH_POSTGRES === '0') return 'PostgreSQL rows left out (BENCH_POSTGRES=0)';
+  if (!findPostgresBin()) return 'PostgreSQL rows left out: PostgreSQL is not installed (apt-get install postgresql)';
+  const cluster = await startPrivatePostgres();
+  try {
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench_one');
+    await admin.query('CREATE DATABASE bench_three');
+    await admin.end();
+    const one = await postgresRounds(cluster.url.replace(/\/postgres$/, '/bench_one'), 1);
+    const three = await postgresRounds(cluster.url.replace(/\/postgres$/, '/bench_three'), 3);
+    return { one, three };
+  } finally {
+    cluster.stop();
+  }
+}
+
 const pad = (v: string, n: number) => v.padStart(n);
 const f1 = (v: number) => v.toFixed(1);
 
@@ -236,7 +315,7 @@ async function main(): Promise<void> {
     const base = used;
     used += r.flows;
     ours.push(
-      await round(cardlab, r.concurrency, r.flows, async (i) => {
+      await round([cardlab], r.concurrency, r.flows, async (i) => {
         const result = await provision({ reader: createSimReader(cards[base + i]!), issuerUrl: s.issuerUrl, providerUrl: s.providerUrl, serviceId: SERVICE_ID });
         if (result.outcome !== 'completed') throw new Error(`flow failed: ${JSON.stringify(result.error)}`);
       }),
@@ -259,8 +338,9 @@ async function main(): Promise<void> {
   };
   await replay();
   const bares: Round[] = [];
-  for (const r of ROUNDS) bares.push(await round(bare, r.concurrency, r.flows, replay));
+  for (const r of ROUNDS) bares.push(await round([bare], r.concurrency, r.flows, replay));
   await stopChild(bare);
+  const postgres = await measurePostgres();
 
   console.log(`exchanges per flow: ${exchanges.length} from the terminal + 1 issuer → provider notification; bare server: the same ${script.length}, canned`);
   console.log('');
@@ -273,6 +353,21 @@ async function main(): Promise<void> {
       `${pad(String(o.concurrency), 9)} | ${pad(String(o.flows), 5)} | ${pad(f1(o.flowsPerSecond), 12)} ${pad(f1(o.p50), 7)} ${pad(f1(o.p99), 7)} ${pad(f1(o.cpuPerFlow), 11)} ${pad(f1(o.terminalCpuPerFlow), 13)} ${pad(f1(o.requestsPerFlow), 9)} | ` +
         `${pad(f1(x.flowsPerSecond), 12)} ${pad(f1(x.p50), 7)} ${pad(f1(x.p99), 7)} ${pad(f1(x.cpuPerFlow), 11)} | ${pad((o.flowsPerSecond / x.flowsPerSecond).toFixed(2), 17)} ${pad((o.cpuPerFlow / x.cpuPerFlow).toFixed(1), 10)}×`,
     );
+  }
+  console.log('');
+  if (typeof postgres === 'string') console.log(postgres);
+  else {
+    console.log('PostgreSQL (a private cluster, fsync off; its CPU is not in server CPU): one instance (issuer + provider in one process), three issuer instances (+ the provider in the first) behind a round-robin balancer');
+    console.log('terminals | flows | SQLite flows/s | PG×1 flows/s  p50 ms  p99 ms  server CPU | PG×3 flows/s  p50 ms  p99 ms  server CPU | PG×3/PG×1 flows/s  PG×1/SQLite');
+    for (let i = 0; i < ROUNDS.length; i++) {
+      const q = ours[i]!;
+      const a = postgres.one[i]!;
+      const c = postgres.three[i]!;
+      console.log(
+        `${pad(String(a.concurrency), 9)} | ${pad(String(a.flows), 5)} | ${pad(f1(q.flowsPerSecond), 14)} | ${pad(f1(a.flowsPerSecond), 12)} ${pad(f1(a.p50), 7)} ${pad(f1(a.p99), 7)} ${pad(f1(a.cpuPerFlow), 11)} | ` +
+          `${pad(f1(c.flowsPerSecond), 12)} ${pad(f1(c.p50), 7)} ${pad(f1(c.p99), 7)} ${pad(f1(c.cpuPerFlow), 11)} | ${pad((c.flowsPerSecond / a.flowsPerSecond).toFixed(2), 17)} ${pad((a.flowsPerSecond / q.flowsPerSecond).toFixed(2), 12)}`,
+      );
+    }
   }
   const one = ours[0]!;
   if (one.byRoute.length === 0) return;
