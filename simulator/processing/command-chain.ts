@@ -1,4 +1,5 @@
 import { SW, type CommandApdu } from '../../protocol/apdu/index.ts';
+import { concat } from '../../protocol/bytes.ts';
 import type { CardRuntime } from '../card-runtime.ts';
 import type { CommandHandler } from '../dispatch.ts';
 
@@ -29,19 +30,7 @@ export function assembleChain(card: CardRuntime, apdu: CommandApdu, handler: Com
   }
   card.send(part);
   if (more) return 'intermediate';
-  const all = concatParts(card.chainOnChannel()!.data);
+  const all = concat(...card.chainOnChannel()!.data);
   card.send({ type: 'CHAIN_LAST', channel });
   return { ...apdu, cla: apdu.cla & ~0x10, data: all };
-}
-
-function concatParts(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  return all;
 }

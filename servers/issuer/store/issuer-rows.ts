@@ -1,4 +1,5 @@
 import type { SqlRow } from '../../db/index.ts';
+import { SecretBox } from '../../../protocol/secrets/index.ts';
 import type { ApplicationRecord, CardRecord, CardStatus, InstallOrderRecord, OrderState, OutboxRecord } from './issuer-store.ts';
 
 /*
@@ -15,6 +16,38 @@ export const SEALED = {
   seram_sessions: { columns: ['state'], id: 'session_id' },
 } as const;
 export const place = (table: string, id: string, column: string) => `issuer/${table}/${id}/${column}`;
+
+/**
+ * The sealing both stores share (SecretBox, AES-256-GCM bound to the value's place): values sealed for a
+ * place, opened secrets kept by their sealed bytes (a card's keys are opened once, not at every read),
+ * and what re-sealing writes at start for a value still plain or sealed under an older data key.
+ */
+export class SealedColumns {
+  readonly #opened = new Map<string, Uint8Array>();
+  constructor(readonly box: SecretBox) {}
+
+  readonly open = (sealed: Uint8Array, at: string): Uint8Array => {
+    const id = `${at} ${Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('base64')}`;
+    let plain = this.#opened.get(id);
+    if (plain === undefined) {
+      plain = this.box.open(sealed, at);
+      if (this.#opened.size >= 4096) this.#opened.delete(this.#opened.keys().next().value!);
+      this.#opened.set(id, plain);
+    }
+    return plain.slice();
+  };
+
+  seal(table: keyof typeof SEALED, id: string, column: string, value: Uint8Array): Uint8Array {
+    return this.box.seal(value, place(table, id, column));
+  }
+
+  /** The value re-sealing writes for a stored one, or undefined when it is already sealed under the current key. */
+  resealed(value: Uint8Array, at: string): Uint8Array | undefined {
+    const sealed = SecretBox.isSealed(value);
+    if (sealed && SecretBox.keyIdOf(value) === this.box.currentKeyId) return undefined;
+    return this.box.seal(sealed ? this.box.open(value, at) : value, at);
+  }
+}
 
 export const bytes = (v: unknown) => v as Uint8Array;
 export const num = (v: unknown) => v as number;

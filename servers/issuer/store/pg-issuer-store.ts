@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { SecretBox } from '../../../protocol/secrets/index.ts';
 import { migratePg, PgDatabase, pgUniqueViolation, readMigrations, type PgQueries } from '../../db/index.ts';
-import { bytes, FINAL_STATES, num, OPEN_STATES, opt, place, SEALED, str, toApplication, toCard, toOrder, toOutbox } from './issuer-rows.ts';
+import { bytes, SealedColumns, FINAL_STATES, num, OPEN_STATES, opt, place, SEALED, str, toApplication, toCard, toOrder, toOutbox } from './issuer-rows.ts';
 import {
   StoreError,
   type ApplicationRecord,
@@ -71,17 +71,15 @@ export interface PgIssuerStoreOptions {
  * of `claimMs`). Open it with `PgIssuerStore.open(url, options)`: it migrates and re-seals first.
  */
 export class PgIssuerStore implements IssuerStore {
-  readonly #box: SecretBox;
+  readonly #sealed: SealedColumns;
   readonly #claimMs: number;
   readonly #applications = new Map<string, ApplicationRecord>();
-  /** Opened secrets by their sealed bytes (and place): a card's keys are opened once, not at every read. */
-  readonly #opened = new Map<string, Uint8Array>();
 
   private constructor(
     readonly db: PgDatabase,
     options: PgIssuerStoreOptions,
   ) {
-    this.#box = options.secrets;
+    this.#sealed = new SealedColumns(options.secrets);
     this.#claimMs = options.claimMs ?? 60_000;
   }
 
@@ -105,7 +103,6 @@ export class PgIssuerStore implements IssuerStore {
 
   /** Seals plain values and re-seals values of older data keys, in one transaction (instances starting together take turns). */
   async #reseal(): Promise<void> {
-    const box = this.#box;
     await this.db.transaction(async (tx) => {
       await tx.get('SELECT pg_advisory_xact_lock(hashtext($1))', [`cardlab reseal ${this.db.schema}`]);
       for (const [table, spec] of Object.entries(SEALED)) {
@@ -114,29 +111,13 @@ export class PgIssuerStore implements IssuerStore {
           for (const column of spec.columns) {
             const value = bytes(row[column]);
             const at = place(table, id, column);
-            const sealed = SecretBox.isSealed(value);
-            if (sealed && SecretBox.keyIdOf(value) === box.currentKeyId) continue;
-            const next = box.seal(sealed ? box.open(value, at) : value, at);
+            const next = this.#sealed.resealed(value, at);
+            if (!next) continue;
             await tx.run(`UPDATE ${table} SET ${column} = $1 WHERE ${spec.id} = $2`, [next, id]);
           }
         }
       }
     });
-  }
-
-  readonly #open = (sealed: Uint8Array, at: string): Uint8Array => {
-    const id = `${at} ${Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).toString('base64')}`;
-    let plain = this.#opened.get(id);
-    if (plain === undefined) {
-      plain = this.#box.open(sealed, at);
-      if (this.#opened.size >= 4096) this.#opened.delete(this.#opened.keys().next().value!);
-      this.#opened.set(id, plain);
-    }
-    return plain.slice();
-  };
-
-  #seal(table: keyof typeof SEALED, id: string, column: string, value: Uint8Array): Uint8Array {
-    return this.#box.seal(value, place(table, id, column));
   }
 
   async createCardholder(c: CardholderRecord): Promise<void> {
@@ -153,20 +134,20 @@ export class PgIssuerStore implements IssuerStore {
       this.db.run(
         `INSERT INTO cards (id, cardholder_id, iin, cin, ic_serial, isd_aid, kvn, key_enc, key_mac, key_dek, key_source, curve, public_key, certificate, status,
            free_nvm, free_vm, installed_count, collated_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-        [c.id, c.cardholderId, c.iin, c.cin, c.icSerial, c.isdAid, c.keys.kvn, this.#seal('cards', c.id, 'key_enc', c.keys.enc), this.#seal('cards', c.id, 'key_mac', c.keys.mac),
-          this.#seal('cards', c.id, 'key_dek', c.keys.dek), c.keySource, c.curve, c.publicKey, c.certificate, c.status, c.freeNvm, c.freeVm, c.installedCount, c.collatedAt, c.createdAt],
+        [c.id, c.cardholderId, c.iin, c.cin, c.icSerial, c.isdAid, c.keys.kvn, this.#sealed.seal('cards', c.id, 'key_enc', c.keys.enc), this.#sealed.seal('cards', c.id, 'key_mac', c.keys.mac),
+          this.#sealed.seal('cards', c.id, 'key_dek', c.keys.dek), c.keySource, c.curve, c.publicKey, c.certificate, c.status, c.freeNvm, c.freeVm, c.installedCount, c.collatedAt, c.createdAt],
       ),
     );
   }
 
   async getCard(id: string): Promise<CardRecord | undefined> {
     const r = await this.db.get('SELECT * FROM cards WHERE id = $1', [id]);
-    return r && toCard(r, this.#open);
+    return r && toCard(r, this.#sealed.open);
   }
 
   async getCardByCin(cin: string): Promise<CardRecord | undefined> {
     const r = await this.db.get('SELECT * FROM cards WHERE cin = $1', [cin]);
-    return r && toCard(r, this.#open);
+    return r && toCard(r, this.#sealed.open);
   }
 
   async setCardStatus(id: string, status: CardStatus): Promise<void> {
@@ -185,13 +166,13 @@ export class PgIssuerStore implements IssuerStore {
 
   async createProvider(p: ProviderRecord): Promise<void> {
     await unique(() =>
-      this.db.run('INSERT INTO providers (id, name, notification_url, hmac_secret, created_at) VALUES ($1, $2, $3, $4, $5)', [p.id, p.name, p.notificationUrl, this.#seal('providers', p.id, 'hmac_secret', p.hmacSecret), p.createdAt]),
+      this.db.run('INSERT INTO providers (id, name, notification_url, hmac_secret, created_at) VALUES ($1, $2, $3, $4, $5)', [p.id, p.name, p.notificationUrl, this.#sealed.seal('providers', p.id, 'hmac_secret', p.hmacSecret), p.createdAt]),
     );
   }
 
   async getProvider(id: string): Promise<ProviderRecord | undefined> {
     const r = await this.db.get('SELECT * FROM providers WHERE id = $1', [id]);
-    return r && { id: str(r.id), name: str(r.name), notificationUrl: str(r.notification_url), hmacSecret: this.#open(bytes(r.hmac_secret), place('providers', id, 'hmac_secret')), createdAt: num(r.created_at) };
+    return r && { id: str(r.id), name: str(r.name), notificationUrl: str(r.notification_url), hmacSecret: this.#sealed.open(bytes(r.hmac_secret), place('providers', id, 'hmac_secret')), createdAt: num(r.created_at) };
   }
 
   async setProviderNotificationUrl(id: string, url: string): Promise<void> {
@@ -387,7 +368,7 @@ export class PgIssuerStore implements IssuerStore {
   }
 
   async putSeramSession(s: Omit<SeramSessionRecord, 'version'>, expectedVersion: number | null): Promise<number | undefined> {
-    const sealed = this.#seal('seram_sessions', s.sessionId, 'state', s.state);
+    const sealed = this.#sealed.seal('seram_sessions', s.sessionId, 'state', s.state);
     const row =
       expectedVersion === null
         ? await this.db.get<{ version: number }>(
@@ -408,7 +389,7 @@ export class PgIssuerStore implements IssuerStore {
 
   async getSeramSession(sessionId: string): Promise<SeramSessionRecord | undefined> {
     const r = await this.db.get('SELECT * FROM seram_sessions WHERE session_id = $1', [sessionId]);
-    return r && { sessionId, orderId: str(r.order_id), state: this.#box.open(bytes(r.state), place('seram_sessions', sessionId, 'state')), version: num(r.version), lastSeen: num(r.last_seen) };
+    return r && { sessionId, orderId: str(r.order_id), state: this.#sealed.box.open(bytes(r.state), place('seram_sessions', sessionId, 'state')), version: num(r.version), lastSeen: num(r.last_seen) };
   }
 
   async deleteSeramSession(sessionId: string): Promise<void> {
