@@ -22,6 +22,8 @@ const authenticated = (n: ChannelNumber) => stateIn(`#ch${n}-authenticated`);
 function channelRegion(n: ChannelNumber) {
   const tag = (name: Parameters<typeof channelTag>[1]) => channelTag(n, name);
   const ends = { guard: and([on(n), 'acceptsCommands']), target: '.idle' } as const;
+  /** INITIALIZE UPDATE opens a session on this channel: the ISD selected, a life cycle that allows it. */
+  const opens = and([on(n), 'mayOpenSecureChannel', isdSelected(n)]);
   const closed = {
     on: {
       MANAGE_CHANNEL_OPEN: [
@@ -54,15 +56,23 @@ function channelRegion(n: ChannelNumber) {
           secureChannel: {
             initial: 'idle' as const,
             states: {
-              idle: { tags: [tag('scp.idle')] },
+              idle: { tags: [tag('scp.idle')], on: { INITIALIZE_UPDATE: { guard: opens, target: 'initiated' } } },
               initiated: {
                 tags: [tag('scp.initiated')],
-                on: { EXTERNAL_AUTHENTICATE: { guard: on(n), target: 'authenticated', actions: 'setSecurityLevel' as const } },
+                on: {
+                  EXTERNAL_AUTHENTICATE: { guard: on(n), target: 'authenticated', actions: 'setSecurityLevel' as const },
+                  // A new INITIALIZE UPDATE starts over (AMD-D 7.1.1).
+                  INITIALIZE_UPDATE: { guard: opens, target: 'initiated' },
+                },
               },
-              authenticated: { id: `ch${n}-authenticated`, tags: [tag('scp.authenticated')] },
+              authenticated: {
+                id: `ch${n}-authenticated`,
+                tags: [tag('scp.authenticated')],
+                // INITIALIZE UPDATE ends the authenticated session and starts a new one.
+                on: { INITIALIZE_UPDATE: { guard: opens, target: 'initiated', actions: 'endSession' as const } },
+              },
             },
             on: {
-              INITIALIZE_UPDATE: { guard: and([on(n), 'mayOpenSecureChannel', isdSelected(n)]), target: '.initiated', actions: 'endSession' as const },
               SECURE_CHANNEL_ABORTED: { guard: on(n), target: '.idle', actions: 'endSession' as const },
               SELECT_ISD: ends,
               SELECT_APPLICATION: { guard: and([on(n), 'maySelectApplications']), target: '.idle' },
@@ -75,6 +85,8 @@ function channelRegion(n: ChannelNumber) {
               loadAuthorised: {
                 tags: [tag('load.authorised')],
                 on: {
+                  // A new session ends the load its predecessor authorised (GPCS 9.3.5).
+                  INITIALIZE_UPDATE: { guard: opens, target: 'idle' },
                   LOAD_BLOCK: [
                     { guard: and([on(n), 'isNextBlock', 'isLastBlock']), target: 'idle', actions: 'endLoad' as const },
                     { guard: and([on(n), 'isNextBlock']), target: 'receiving', actions: 'acceptBlock' as const },
@@ -84,6 +96,7 @@ function channelRegion(n: ChannelNumber) {
               receiving: {
                 tags: [tag('load.receiving')],
                 on: {
+                  INITIALIZE_UPDATE: { guard: opens, target: 'idle' },
                   LOAD_BLOCK: [
                     { guard: and([on(n), 'isNextBlock', 'isLastBlock']), target: 'idle', actions: 'endLoad' as const },
                     { guard: and([on(n), 'isNextBlock']), target: 'receiving', actions: 'acceptBlock' as const },
@@ -95,7 +108,6 @@ function channelRegion(n: ChannelNumber) {
               INSTALL_FOR_LOAD: { guard: and([on(n), 'mayManageContent', authenticated(n), isdSelected(n)]), target: '.loadAuthorised', actions: 'authoriseLoad' as const },
               LOAD_ENDED: { guard: on(n), target: '.idle', actions: 'endLoad' as const },
               SECURE_CHANNEL_ABORTED: ends,
-              INITIALIZE_UPDATE: { guard: and([on(n), 'mayOpenSecureChannel', isdSelected(n)]), target: '.idle' },
               SELECT_ISD: ends,
               SELECT_APPLICATION: { guard: and([on(n), 'maySelectApplications']), target: '.idle' },
             },
@@ -183,7 +195,6 @@ export const cardMachine = cardSetup.createMachine({
   context: ({ input }) => ({
     lifeCycle: input.lifeCycle,
     isdAid: input.isdAid,
-    atomicWrites: 0,
     channels: [0, 1, 2, 3].map(() => ({ selected: input.isdAid, securityLevel: 0, load: undefined, chain: undefined, statusCursor: undefined, pending: undefined })),
   }),
   states: {
@@ -201,15 +212,16 @@ export const cardMachine = cardSetup.createMachine({
       states: {
         store: {
           initial: 'recovering',
+          // A write outside a transaction (TX_ATOMIC) opens and commits in one step: the store has committed.
+          // INITIALIZE UPDATE's counter write comes with the command's own event and leaves the region where it is.
           states: {
             recovering: { tags: ['store.recovering'], on: { STORE_RECOVERED: 'idle' } },
-            idle: { on: { TX_BEGIN: 'open' } },
+            idle: { on: { TX_BEGIN: 'open', INITIALIZE_UPDATE: { guard: 'persistsWrite', target: 'idle' } } },
             open: { tags: ['store.open'], on: { TX_COMMIT: 'committed', TX_ABORT: 'rolledBack' } },
-            committed: { on: { TX_BEGIN: 'open' } },
-            rolledBack: { on: { TX_BEGIN: 'open' } },
+            committed: { on: { TX_BEGIN: 'open', INITIALIZE_UPDATE: { guard: 'persistsWrite', target: 'committed' } } },
+            rolledBack: { on: { TX_BEGIN: 'open', INITIALIZE_UPDATE: { guard: 'persistsWrite', target: 'rolledBack' } } },
           },
-          // A single write outside a transaction opens and commits in one step: the region stays where it is.
-          on: { TX_ATOMIC: { actions: 'countAtomicWrite' } },
+          on: { TX_ATOMIC: '.committed' },
         },
         lifeCycle: {
           initial: 'restoring',

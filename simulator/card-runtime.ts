@@ -36,6 +36,8 @@ export interface CardRuntime {
    * asking and telling in one step, for a command whose checks are all done.
    */
   take(event: CardEvent): boolean;
+  /** Runs a single atomic write whose event the machine already had (`persists` on the command's event): no TX_ATOMIC for it. */
+  writeToldAlready(write: () => void): void;
   /** Would the machine take this event now (its guards included)? */
   can(event: CardEvent): boolean;
   /** Card life cycle byte, as the machine holds it. */

@@ -46,8 +46,6 @@ export interface CardMachineContext {
   lifeCycle: number;
   /** The ISD's AID: what a channel selects when nothing else is. */
   isdAid: Uint8Array;
-  /** Writes outside a transaction (each atomic on its own) since the machine started. */
-  atomicWrites: number;
   /** Channel 0 to 3; a closed channel's entry is its initial value. */
   channels: readonly ChannelContext[];
 }
@@ -73,7 +71,8 @@ export type CardEvent =
   | OnChannel<{ type: 'MANAGE_CHANNEL_CLOSE' }>
   | OnChannel<{ type: 'SELECT_ISD'; aid: Uint8Array }>
   | OnChannel<{ type: 'SELECT_APPLICATION'; aid: Uint8Array }>
-  | OnChannel<{ type: 'INITIALIZE_UPDATE' }>
+  /** `persists`: the command writes the keyset's sequence counter, atomically, as part of this step (AMD-D 6.2.2.1). */
+  | OnChannel<{ type: 'INITIALIZE_UPDATE'; persists?: boolean }>
   | OnChannel<{ type: 'EXTERNAL_AUTHENTICATE'; level: number }>
   | OnChannel<{ type: 'SECURE_CHANNEL_ABORTED' }>
   | OnChannel<{ type: 'INSTALL_FOR_LOAD'; load: PendingLoad }>
@@ -175,6 +174,8 @@ export const cardSetup = setup({
   guards: {
     /** Is this command for logical channel `channel`? */
     onChannel: ({ event }, params: { channel: ChannelNumber }) => channelOf(event) === params.channel,
+    /** Does this step write persistent memory itself (one atomic write, told with the command's own event)? */
+    persistsWrite: ({ event }) => event.type === 'INITIALIZE_UPDATE' && event.persists === true,
     /** Does MANAGE CHANNEL open the new channel on an application rather than the ISD (GPCS 11.7.2)? */
     opensOnApplication: ({ event }) => event.type === 'MANAGE_CHANNEL_OPEN' && event.application,
     isOpReady: ({ context }) => context.lifeCycle === LC.OP_READY,
@@ -217,7 +218,6 @@ export const cardSetup = setup({
   },
   actions: {
     restoreLifeCycle: assign({ lifeCycle: ({ context, event }) => (event.type === 'STORE_RECOVERED' ? event.lifeCycle : context.lifeCycle) }),
-    countAtomicWrite: assign({ atomicWrites: ({ context }) => context.atomicWrites + 1 }),
     setLifeCycle: assign({ lifeCycle: ({ context, event }) => (event.type === 'SET_CARD_LIFE_CYCLE' ? event.to : context.lifeCycle) }),
     /** Power-up or reset: every channel back to the ISD selected and nothing in progress. */
     resetChannels: assign({ channels: ({ context }) => CHANNELS.map(() => freshChannel(context.isdAid)) }),

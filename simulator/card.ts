@@ -95,6 +95,8 @@ export class Card implements CardRuntime {
   private readonly sessions: Scp03CardSession[] = CHANNELS.map(() => new Scp03CardSession());
   /** The channel of the command being processed. */
   private current: ChannelNumber = 0;
+  /** A write is running whose event the machine already had (writeToldAlready). */
+  private toldAlready = false;
   /** The channel whose session INITIALIZE UPDATE is restarting (restartSession), until the command ends. */
   private restarting: ChannelNumber | undefined;
   /** The selected applet's handler, kept while its record is unchanged (appletHandler). */
@@ -119,6 +121,7 @@ export class Card implements CardRuntime {
     this.actor.start();
     this.snapshot = this.actor.getSnapshot();
     this.store.onTransaction((phase) => {
+      if (phase === 'atomic' && this.toldAlready) return;
       if (this.powered) this.actor.send({ type: phase === 'begin' ? 'TX_BEGIN' : phase === 'commit' ? 'TX_COMMIT' : phase === 'atomic' ? 'TX_ATOMIC' : 'TX_ABORT' });
     });
   }
@@ -142,10 +145,21 @@ export class Card implements CardRuntime {
     // The machine says whether a session is open; the session object holding its keys follows.
     for (const n of CHANNELS) if (this.sessions[n]!.state !== 'idle' && this.snapshot.hasTag(channelTag(n, 'scp.idle'))) this.sessions[n]!.reset();
   }
+  writeToldAlready(write: () => void): void {
+    this.toldAlready = true;
+    try {
+      write();
+    } finally {
+      this.toldAlready = false;
+    }
+  }
   take(event: CardEvent): boolean {
     const before = this.snapshot;
     this.send(event);
-    return this.snapshot !== before;
+    // A new snapshot means the event was taken. The same one means it was refused — or taken by a transition
+    // that changes nothing observable (INITIALIZE UPDATE again on a half-open session); the state after such a
+    // transition takes the event again, a refusing one does not.
+    return this.snapshot !== before || this.snapshot.can(event);
   }
   can(event: CardEvent): boolean {
     return this.snapshot.can(event);

@@ -20,6 +20,8 @@ class AesContext {
   #cbc: Cipher | undefined;
   /** The last ciphertext block of the kept CBC encryptor: its chaining state (see `cbc`). */
   last = new Uint8Array(16);
+  /** CBC messages encrypted under this key so far: the kept CBC encryptor pays off from the second one. */
+  cbcUses = 0;
   constructor(private readonly key: Uint8Array) {}
   get encryptor(): Cipher {
     return (this.#encryptor ??= createCipheriv(`aes-${this.key.length * 8}-ecb`, this.key, null).setAutoPadding(false));
@@ -88,6 +90,18 @@ export function aesCbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array)
   if (iv.length !== 16) throw new CryptoError('BAD_LENGTH', `CBC IV must be 16 bytes, got ${iv.length}`);
   if (data.length === 0) return new Uint8Array(0);
   const ctx = contextFor(key);
+  if (ctx.cbcUses++ === 0 && data.length <= 48) {
+    // A key used once (a session key's card cryptogram, a KDF block): chain over the ECB cipher, no CBC cipher made.
+    const out = new Uint8Array(data.length);
+    const block = new Uint8Array(16);
+    let previous = iv;
+    for (let off = 0; off < data.length; off += 16) {
+      for (let j = 0; j < 16; j++) block[j] = data[off + j]! ^ previous[j]!;
+      out.set(ctx.encryptor.update(block), off);
+      previous = out.subarray(off, off + 16);
+    }
+    return out;
+  }
   const input = data.slice();
   for (let j = 0; j < 16; j++) input[j] = input[j]! ^ iv[j]! ^ ctx.last[j]!;
   const out = asBytes(ctx.cbc.update(input));

@@ -155,7 +155,8 @@ export function stepEffect(w: ConformWorld, s: ConformState, step: HostStep): St
       // INITIALIZE UPDATE ends the session it finds (AMD-D 7.1.1): the new session's event leaves it; a
       // half-open one the preamble ended.
       return {
-        events: [...pre, ...(w.sequenceCounter ? PERSIST : []), { type: 'INITIALIZE_UPDATE', channel: n }],
+        // With pseudo-random challenges the counter write comes with the command's own event (AMD-D 6.2.2.1).
+        events: [...pre, { type: 'INITIALIZE_UPDATE', channel: n, ...(w.sequenceCounter ? { persists: true } : {}) }],
         sw: SW.SUCCESS,
       };
     case 'scp.authenticate':

@@ -39,8 +39,10 @@ export const initializeUpdateHandler: CommandHandler = {
     }
     // Every check is done: the machine decides (the ISD selected, a life cycle that allows a session), then
     // the counter is persisted before use (AMD-D 6.2.2.1).
-    if (!card.take({ type: 'INITIALIZE_UPDATE', channel: card.channel })) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'a secure channel is opened with the ISD selected');
-    if (i & 0x10) card.store.write(STORE_KEY.sequenceCounter(keyset.kvn), u24(sequenceCounter));
+    const persists = (i & 0x10) !== 0;
+    if (!card.take({ type: 'INITIALIZE_UPDATE', channel: card.channel, persists })) throw new CardStatusError(SW.CONDITIONS_NOT_SATISFIED, 'a secure channel is opened with the ISD selected');
+    // The machine was told of this write with the command's event.
+    if (persists) card.writeToldAlready(() => card.store.write(STORE_KEY.sequenceCounter(keyset.kvn), u24(sequenceCounter)));
     const len = keyset.keys.length / 3;
     const data = card.scp.initializeUpdate({
       keys: { enc: keyset.keys.subarray(0, len), mac: keyset.keys.subarray(len, 2 * len), dek: keyset.keys.subarray(2 * len) },
