@@ -1,4 +1,5 @@
 import { toHex } from '../bytes.ts';
+import { MAX_CODE_SIZE } from './limits.ts';
 import { CapError } from './cap-error.ts';
 import { writeCapZip } from './cap-zip.ts';
 import { componentName, type ComponentName } from './components.ts';
@@ -32,7 +33,7 @@ export interface CapBuildOptions {
 }
 
 export const JAVACARD_FRAMEWORK_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x00, 0x62, 0x01, 0x01);
-export const MAX_CODE_SIZE = 0xffff;
+export { MAX_CODE_SIZE };
 
 /**
  * Builds a structurally valid CAP 2.1 file (JCVM §6) for an applet package: Header (flags: applets),

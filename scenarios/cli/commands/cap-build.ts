@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
-import { buildCap, readCap, loadFileDataBlock, loadFileDataBlockHash, MAX_CODE_SIZE } from '../../../protocol/cap/index.ts';
+import { MAX_CODE_SIZE } from '../../../protocol/cap/limits.ts';
 
 /** `cardlab cap build --package-aid HEX --applet-aid HEX… [--version 1.0] --code-size N -o app.cap`: writes a generated applet CAP. */
 export function registerCapBuild(cap: Command): void {
@@ -14,7 +14,8 @@ export function registerCapBuild(cap: Command): void {
     .requiredOption('--code-size <bytes>', `bytes of the Method component (0..${MAX_CODE_SIZE}); the LFDB is about this big`, parseCodeSize)
     .option('--package-name <name>', 'Java package name (default cardlab.p<package AID>)')
     .requiredOption('-o, --output <file>', 'CAP file to write')
-    .action((opts: { packageAid: Uint8Array; appletAid: Uint8Array[]; version?: { major: number; minor: number }; codeSize: number; packageName?: string; output: string }) => {
+    .action(async (opts: { packageAid: Uint8Array; appletAid: Uint8Array[]; version?: { major: number; minor: number }; codeSize: number; packageName?: string; output: string }) => {
+      const { buildCap, readCap, loadFileDataBlock, loadFileDataBlockHash } = await import('../../../protocol/cap/index.ts');
       const version = opts.version ?? { major: 1, minor: 0 };
       const bytes = buildCap({
         packageAid: opts.packageAid,
