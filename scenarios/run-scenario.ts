@@ -217,7 +217,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
     runners.fault = async (cx, step) => {
       const env = cx.env['fault.network'] as StepRunner | undefined;
       const f = step.fault!;
-      const parts = [applyCardFault(cx.card, faults, f)];
+      const parts = [applyCardFault(cx.card, faults, f, (rule) => timeline.push({ kind: 'fault', event: 'fired', rule, target: 'card' }))];
       if (f.network || f.notificationFailures || f.clear) {
         if (!env) {
           if (f.network || f.notificationFailures) throw new StepFailure('network and notification faults need servers (servers: embedded)');

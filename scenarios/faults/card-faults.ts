@@ -22,7 +22,7 @@ export function newCardFaultState(): CardFaultState {
  * at the Nth APDU, a forced status word on commands starting with a prefix (an override in front of
  * the card's handlers, msw-style), latency, card removal. Write-level faults need the simulated card.
  */
-export function applyCardFault(card: Card | undefined, state: CardFaultState, fault: FaultSpec): string {
+export function applyCardFault(card: Card | undefined, state: CardFaultState, fault: FaultSpec, onFired?: (rule: string) => void): string {
   const needCard = (what: string): Card => {
     if (!card) throw new StepFailure(`${what} needs the simulated card (reader sim or vpcd)`);
     return card;
@@ -74,6 +74,7 @@ export function applyCardFault(card: Card | undefined, state: CardFaultState, fa
       },
       handle: () => {
         remaining--;
+        onFired?.(`forceSw: ${fault.forceSw!.sw} on ${fault.forceSw!.match}`);
         return { data: new Uint8Array(0), sw };
       },
     });

@@ -150,3 +150,17 @@ describe('timeline of faults and restarts', () => {
     expect(cards(a.timeline!).filter((e) => e.sm?.status === 'verified').length).toBeGreaterThan(4);
   });
 });
+
+describe('timeline of a card fault', () => {
+  it('records a forced status word as a fault that fired, on the card, between its command and its answer', async () => {
+    const run = await runScenario(join(SUITE, 'card-forced-status-word.yaml'));
+    expect(run.status).toBe('passed');
+    const es = run.timeline!;
+    const fired = es.findIndex((e) => e.kind === 'fault' && e.event === 'fired' && /^forceSw: 6581 on 80E80001/.test(e.rule));
+    expect(fired).toBeGreaterThan(0);
+    const before = es[fired - 1]!;
+    const after = es[fired + 1]!;
+    expect([before.kind === 'card' && before.dir, after.kind === 'card' && after.dir, after.kind === 'card' && after.hex]).toEqual(['C', 'R', '6581']);
+    expect(validate(JSON.parse(JSON.stringify(es[fired])))).toBe(true);
+  });
+});
