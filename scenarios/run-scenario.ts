@@ -177,7 +177,7 @@ export async function runScenario(source: string | Scenario, options: RunOptions
     const trace: TraceEntry[] = result.trace;
     const raw = await openScenarioReader(reader.spec, card, reader.dir);
     const faultPort = withCardFaults(raw, faults);
-    const port: CardPort = Object.assign(withTrace(faultPort, timeline.cardSink(trace)), { reinsert: () => faultPort.reinsert() });
+    const port: CardPort = Object.assign(withTrace(faultPort, timeline.cardSink(trace), userApplets.length > 0 ? { applets: [...userApplets, ...DEFAULT_APPLETS] } : {}), { reinsert: () => faultPort.reinsert() });
     // The runner holds the keys the card was personalised with (the embedded issuer's): sessions opened with them read plain.
     timeline.holdKeys(() => [card.keyset()].filter((k) => k !== undefined));
     const c: RunContext = {

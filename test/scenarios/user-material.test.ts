@@ -108,6 +108,8 @@ describe("the user's own CAP files (load: { cap: { file } })", () => {
     const r = await runScenario(join(dir, 'own-cap.yaml'));
     expect(r.status, failures(r)).toBe('passed');
     expect(r.steps.map((s) => s.status)).toEqual(Array(7).fill('passed'));
+    // The trace speaks the user's applet's words.
+    expect(r.trace.flatMap((e) => e.note ?? []).join('\n')).toMatch(/INCREMENT[\s\S]*count 42/);
   });
 
   it('a library and a package importing it: the importer links only after the library, which is then not deleted (6985)', async () => {
