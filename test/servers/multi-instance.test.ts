@@ -8,7 +8,9 @@
  * requests the dead one refuses to the next, and a terminal whose request died inside it runs its flow
  * again (idempotent calls are retried; an open order is resumed). Afterwards, SQL over both schemas and
  * every card's own contents must show each card installed once, each order confirmed once, the provider
- * told once per member, and no SERAM session lost. Skipped without PostgreSQL, a failure under CI.
+ * told once per member, and no SERAM session lost: sessions continue on the other instances, and one whose
+ * report died inside the killed instance is left for the idle sweep while the terminal's next flow resumes
+ * its order. Skipped without PostgreSQL, a failure under CI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -162,7 +164,20 @@ describe.skipIf(lane.skip !== undefined)(`issuer instances as processes over one
       );
       processes.push(...issuers);
       const started = performance.now();
-      proxy = await startRoundRobinProxy(issuers.map((i) => i.lines.issuer!));
+      // Once a third of the cards completed, the issuer dies right after it accepted a SERAM handshake, before
+      // the terminal has the answer: that session's reports must go on at the other instances.
+      let completed = 0;
+      let killedAt = -1;
+      proxy = await startRoundRobinProxy(
+        issuers.map((i) => i.lines.issuer!),
+        {
+          onAnswer: (f) => {
+            if (killedAt >= 0 || completed < CARDS / 3 || f.instance !== KILLED || f.path !== '/gp/seram/handshake' || f.status !== 200) return;
+            killedAt = proxy!.forwarded.length;
+            issuers[KILLED]!.child.kill('SIGKILL');
+          },
+        },
+      );
       const { box, secrets } = openDataDir(dataDir, systemRandom());
       const keys = await loadOrCreateIssuerKeys(join(dataDir, 'issuer', 'keys'), systemRandom(), box);
       const providerUrl = provider.lines.provider!;
@@ -172,11 +187,9 @@ describe.skipIf(lane.skip !== undefined)(`issuer instances as processes over one
       for (let i = 0; i < CARDS; i += 20) cards.push(...(await Promise.all(Array.from({ length: Math.min(20, CARDS - i) }, (_, j) => newCard(proxy!.url, secrets.adminToken, keys.dap.publicKey, 5000 + i + j)))));
       const registered = performance.now();
 
-      // Terminals take the cards in turn; after a third completed, one issuer dies.
+      // Terminals take the cards in turn.
       const unfinished: number[] = [];
       const failures: string[] = [];
-      let completed = 0;
-      let killedAt = -1;
       let next = 0;
       await Promise.all(
         Array.from({ length: TERMINALS }, async () => {
@@ -191,10 +204,6 @@ describe.skipIf(lane.skip !== undefined)(`issuer instances as processes over one
               }
             }
             completed++;
-            if (killedAt < 0 && completed >= CARDS / 3) {
-              killedAt = proxy!.forwarded.length;
-              issuers[KILLED]!.child.kill('SIGKILL');
-            }
           }
         }),
       );
@@ -219,15 +228,14 @@ describe.skipIf(lane.skip !== undefined)(`issuer instances as processes over one
       console.log(`  requests: ${proxy.forwarded.length}, ${refusedThenServed} refused by the dead instance and answered by another, ${proxy.forwarded.filter((f) => f.lost).length} lost with it`);
       expect(refusedThenServed).toBeGreaterThan(0);
       // SERAM sessions the dead instance had a part in that went on, after its death, on the others.
-      const death = proxy.forwarded.findIndex((f) => f.refused.includes(KILLED) || (f.lost && f.instance === KILLED));
       let continued = 0;
       for (const terminal of byTerminal.keys()) {
         let partOnDead = false;
         for (const [k, f] of proxy.forwarded.entries()) {
           if (f.terminal !== terminal || !f.path.startsWith('/gp/seram/')) continue;
           if (f.path === '/gp/seram/handshake') partOnDead = false;
-          if (f.instance === KILLED && !f.lost && k < death) partOnDead = true;
-          if (partOnDead && k > death && f.instance !== KILLED && f.status === 200) {
+          if (f.instance === KILLED && !f.lost && k < killedAt) partOnDead = true;
+          if (partOnDead && k >= killedAt && f.instance !== KILLED && f.status === 200) {
             continued++;
             break;
           }
@@ -274,10 +282,13 @@ describe.skipIf(lane.skip !== undefined)(`issuer instances as processes over one
       const starts = await q<{ acknowledged_at: string | null }>('SELECT acknowledged_at FROM provider.starts WHERE card_id = ANY($1)', [cins]);
       expect(starts).toHaveLength(CARDS);
       expect(starts.filter((s) => s.acknowledged_at === null)).toEqual([]);
-      // Sessions end with their orders: none is left behind, on any instance.
-      expect(await q('SELECT s.session_id FROM issuer.seram_sessions s JOIN issuer.install_orders o ON o.id = s.order_id WHERE o.card_id = ANY($1)', [cardIds])).toEqual([]);
+      // A session ends with its order. One whose report died inside the killed instance was left by its terminal,
+      // whose next flow resumed the order in a new session: it stays until swept as idle, its order confirmed.
+      const left = await q<{ state: string }>('SELECT o.state FROM issuer.seram_sessions s JOIN issuer.install_orders o ON o.id = s.order_id WHERE o.card_id = ANY($1)', [cardIds]);
+      expect(left.filter((o) => o.state !== 'confirmed')).toEqual([]);
+      expect(left.length).toBeLessThanOrEqual(failures.length);
       console.log(
-        `  ${orders.length - CARDS} orders besides the confirmed ones (failed: ${orders.filter((o) => o.state === 'failed').length}); notifications sent more than once (the provider recorded each once): ${told.filter((t) => Number(t.received_count) > 1).length}; total ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        `  SERAM sessions left by a terminal whose report died with the instance (their orders resumed and confirmed): ${left.length}; ${orders.length - CARDS} orders besides the confirmed ones (failed: ${orders.filter((o) => o.state === 'failed').length}); notifications sent more than once (the provider recorded each once): ${told.filter((t) => Number(t.received_count) > 1).length}; total ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
     } finally {
       await db.end().catch(() => undefined);

@@ -38,8 +38,11 @@ export interface RoundRobinProxy {
 
 type Attempt = { status: number; headers: IncomingHttpHeaders; body: Buffer } | { refused: true } | { lost: string };
 
-/** Starts a balancer over `targets` (base URLs) on a free loopback port. */
-export async function startRoundRobinProxy(targets: string[]): Promise<RoundRobinProxy> {
+/**
+ * Starts a balancer over `targets` (base URLs) on a free loopback port. `onAnswer` sees each answered request
+ * before its answer goes back to the client (a test kills an instance at a chosen point of a flow there).
+ */
+export async function startRoundRobinProxy(targets: string[], options: { onAnswer?: (f: Forwarded) => void } = {}): Promise<RoundRobinProxy> {
   const forwarded: Forwarded[] = [];
   const last = new Map<string, number>();
   // A new client starts where the previous new one did not, so that clients do not march in step.
@@ -86,6 +89,7 @@ export async function startRoundRobinProxy(targets: string[]): Promise<RoundRobi
           return;
         }
         record.status = answer.status;
+        options.onAnswer?.(record);
         const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...headersOut } = answer.headers;
         res.writeHead(answer.status, { ...headersOut, 'content-length': String(answer.body.length) }).end(answer.body);
         return;
