@@ -90,7 +90,8 @@ export class Card implements CardRuntime {
   lastInternalError: unknown;
   /** What the last power-up's recovery did. */
   lastRecovery: RecoveryReport | undefined;
-  private readonly applets: AppletModel[];
+  /** The applet models this card runs (by class AID), the user's first. */
+  readonly applets: readonly AppletModel[];
   /** One secure channel session (keys, counters) per logical channel; whether it is open is the machine's to say. */
   private readonly sessions: Scp03CardSession[] = CHANNELS.map(() => new Scp03CardSession());
   /** The channel of the command being processed. */

@@ -1,35 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
-import { generateEcKeyPair, seededRandom } from '../../protocol/crypto/index.ts';
-import { buildCap, readCap, loadFileDataBlock, loadFileDataBlockHash, buildLoadFile } from '../../protocol/cap/index.ts';
-import { signDap } from '../../protocol/gp/dap.ts';
-import { buildInstallForInstall, buildInstallForLoad, buildLoadCommands, buildSelect } from '../../protocol/gp/commands/index.ts';
+import { buildSelect } from '../../protocol/gp/commands/index.ts';
 import { buildCredit, buildCreditOnce, buildGetBalance } from '../../protocol/loyalty/index.ts';
 import { annotate } from '../../protocol/describe.ts';
-import { createCard, loyaltyApplet, LOYALTY_APPLET_AID, LOYALTY_PACKAGE_AID, PersistentStore, type Card } from '../index.ts';
-import { authenticate } from '../../test/support/card-host.ts';
+import { createCard, loyaltyApplet, LOYALTY_APPLET_AID, PersistentStore, type Card } from '../index.ts';
+import { cardWithLoyaltyApplet } from '../../test/support/card-host.ts';
 
-const ISD = fromHex('A000000151000000');
-const DAP = generateEcKeyPair('P-256', seededRandom('loyalty-dap'));
 const TX_A = fromHex('0102030405060708');
 const TX_B = fromHex('1112131415161718');
 const SEED = 11;
-
-/** A card with the loyalty applet installed and selected (maximum balance 1000). */
-function loyaltyCard(): Card {
-  const card = createCard({ profile: { dap: { key: { type: 'ecdsa', curve: 'P-256', publicKey: toHex(DAP.publicKey) } } }, seed: SEED });
-  card.powerOn();
-  const { send } = authenticate(card, 0x03);
-  const lfdb = loadFileDataBlock(readCap(buildCap({ packageAid: LOYALTY_PACKAGE_AID, appletAids: [LOYALTY_APPLET_AID], codeSize: 200 })));
-  const hash = loadFileDataBlockHash(lfdb);
-  const loadFile = buildLoadFile(lfdb, [{ sdAid: ISD, signature: signDap({ type: 'ecdsa', curve: 'P-256', privateKey: DAP.privateKey }, hash) }]);
-  send(buildInstallForLoad({ loadFileAid: LOYALTY_PACKAGE_AID, lfdbHash: hash }));
-  for (const c of buildLoadCommands(loadFile, 239)) send(c);
-  const installed = send(buildInstallForInstall({ loadFileAid: LOYALTY_PACKAGE_AID, moduleAid: LOYALTY_APPLET_AID, instanceAid: LOYALTY_APPLET_AID, applicationParameters: fromHex('000003E8') }));
-  expect(toHex(installed.slice(-2))).toBe('9000');
-  expect(toHex(card.transmit(buildSelect(LOYALTY_APPLET_AID)))).toBe('9000');
-  return card;
-}
+const loyaltyCard = () => cardWithLoyaltyApplet(SEED);
 
 const send = (card: Card, c: Uint8Array) => toHex(card.transmit(c));
 

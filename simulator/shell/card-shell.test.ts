@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { PassThrough, Readable } from 'node:stream';
-import { createCard } from '../index.ts';
+import { createCard, LOYALTY_APPLET_AID } from '../index.ts';
+import { toHex } from '../../protocol/bytes.ts';
+import { buildSelect } from '../../protocol/gp/commands/index.ts';
+import { cardWithLoyaltyApplet } from '../../test/support/card-host.ts';
 import { runCardShell } from './card-shell.ts';
 
 async function shell(input: string, annotate = false): Promise<string[]> {
@@ -43,5 +46,18 @@ describe('card shell (scriptor-like door)', () => {
   it('answers `reset` with the ATR after a warm reset', async () => {
     const lines = await shell('reset\n');
     expect(lines).toEqual(['ATR: 3B8C8001636172646C6162204750323340', 'ATR: 3B8C8001636172646C6162204750323340']);
+  });
+});
+
+describe('card shell --annotate speaks the applets\' own words', () => {
+  it('names the loyalty applet\'s CREDIT and its answer once the applet is selected', async () => {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const card = cardWithLoyaltyApplet(12);
+    await runCardShell({ card, input: Readable.from([`${toHex(buildSelect(LOYALTY_APPLET_AID))}\n80520000040000006400\n`]), output: out, annotate: true });
+    const text = chunks.join('');
+    expect(text).toMatch(/# CREDIT amount 100/);
+    expect(text).toMatch(/balance 100, counter 1/);
   });
 });

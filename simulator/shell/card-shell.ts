@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
-import { annotate } from '../../protocol/describe.ts';
+import { createDialogueAnnotator } from '../../protocol/describe.ts';
 import type { Card } from '../card.ts';
 import { CardError } from '../card.ts';
 
@@ -32,11 +32,14 @@ export async function runCardShell(opts: CardShellOptions): Promise<CardShellRes
   print(`ATR: ${toHex(card.powerOn())}`);
   let commands = 0;
   let errors = 0;
+  // Annotations name the applets' own instructions (CREDIT amount 100) once one is selected.
+  const annotator = createDialogueAnnotator(card.applets);
   const rl = createInterface({ input: opts.input, crlfDelay: Infinity, terminal: false });
   for await (const raw of rl) {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') continue;
     if (line === 'reset' || line === 'power-cycle') {
+      annotator.reset();
       print(`ATR: ${toHex(line === 'reset' ? card.reset() : card.powerOn())}`);
       continue;
     }
@@ -53,7 +56,7 @@ export async function runCardShell(opts: CardShellOptions): Promise<CardShellRes
     try {
       if (!card.powered) card.powerOn();
       const response = card.transmit(command);
-      if (opts.annotate) for (const l of annotate(command, response)) print(`# ${l}`);
+      if (opts.annotate) for (const l of annotator.annotate(command, response)) print(`# ${l}`);
       print(toHex(response));
     } catch (err) {
       if (!(err instanceof CardError)) throw err;
