@@ -53,6 +53,10 @@ function serve(args: string[], wanted: string[]): Promise<Process> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [BIN, 'serve', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Should the test process end before stop(): no server outlives it (a SIGKILL of it is not covered).
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
+  child.once('exit', () => process.off('exit', orphan));
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((done, fail) => {
