@@ -47,7 +47,11 @@ export interface Template {
  * application in the issuer's catalogue and the provider's loyalty service; stops it with SIGTERM.
  */
 export async function prepareTemplate(dir: string): Promise<Template> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--issuer-port', '0', '--provider-port', '0', '--log-level', 'silent'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Stops by itself if this test process is killed (cardlab serve's owner watchdog).
+    env: { ...process.env, CARDLAB_OWNER_PID: String(process.pid) },
+  });
   const exited = track(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -11,7 +11,7 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cardlab.js');
 describe('a scenario against running servers (servers: { issuer, provider })', () => {
   it('provisions the demo card of `cardlab serve` over real HTTP to another process', async () => {
     const dir = tempDir('cardlab-external-');
-    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', join(dir, 'data'), '--issuer-port', '0', '--provider-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', join(dir, 'data'), '--issuer-port', '0', '--provider-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CARDLAB_OWNER_PID: String(process.pid) } });
     try {
       const lines: Record<string, string> = {};
       for await (const line of createInterface({ input: child.stdout! })) {

@@ -50,10 +50,11 @@ interface Process {
 /** Starts `cardlab serve` with `args` and resolves once it printed the `wanted` ready lines. */
 function serve(args: string[], wanted: string[]): Promise<Process> {
   // The database comes from the arguments only, never from the environment of whoever runs the tests.
-  const env = { ...process.env };
+  // CARDLAB_OWNER_PID: each server stops by itself if this test process is killed, even with SIGKILL.
+  const env: NodeJS.ProcessEnv = { ...process.env, CARDLAB_OWNER_PID: String(process.pid) };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [BIN, 'serve', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  // Should the test process end before stop(): no server outlives it (a SIGKILL of it is not covered).
+  // Should the test process end before stop(): no server outlives it (a SIGKILL of it: the owner watchdog).
   const orphan = () => child.kill('SIGKILL');
   process.once('exit', orphan);
   child.once('exit', () => process.off('exit', orphan));

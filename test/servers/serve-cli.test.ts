@@ -17,7 +17,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 /** Starts `cardlab serve` and resolves with its four ready lines. */
 function serve(extra: string[] = ['--log-level', 'silent']): Promise<{ child: ChildProcess; lines: Record<string, string>; stderr: () => string }> {
   // Ports chosen at run time (the stable defaults 7410/7411 are for people).
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--issuer-port', '0', '--provider-port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--issuer-port', '0', '--provider-port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CARDLAB_OWNER_PID: String(process.pid) } });
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((done, fail) => {
@@ -151,4 +151,30 @@ describe('cardlab serve: health and logs', () => {
     expect(text).toMatch(/INFO.*shutting down/);
     expect(text.trim().split('\n').some((l) => l.startsWith('{'))).toBe(false);
   });
+});
+
+describe('cardlab serve: owner watchdog', () => {
+  it('stops by itself, logging its shutdown, once the process named by CARDLAB_OWNER_PID is gone (even SIGKILLed)', async () => {
+    // The owner: a process of our own that we SIGKILL.
+    const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--issuer-port', '0', '--provider-port', '0', '--log-level', 'info', '--log-format', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CARDLAB_OWNER_PID: String(owner.pid) },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error('cardlab serve did not get ready in 20 s')), 20_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith('service: ')) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+    });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    owner.kill('SIGKILL');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/shutting down/);
+  }, 40_000);
 });

@@ -63,6 +63,20 @@ export function registerServe(program: Command): void {
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        // CARDLAB_OWNER_PID: a test (or any supervisor) that started this server; when that process is gone,
+        // however it ended (even SIGKILL), the server stops as if told SIGTERM, so nothing is left running.
+        const owner = Number(process.env.CARDLAB_OWNER_PID ?? 0);
+        if (owner > 0) {
+          const watchdog = setInterval(() => {
+            try {
+              process.kill(owner, 0);
+            } catch {
+              clearInterval(watchdog);
+              stop('SIGTERM');
+            }
+          }, 500);
+          watchdog.unref();
+        }
         // Ready only once a signal stops it cleanly: a script that reads these lines may stop it at once.
         process.stdout.write(servers.ready);
       });
