@@ -6,13 +6,12 @@
  * sealing of secrets at rest.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecretBox } from '../../protocol/secrets/index.ts';
 import type { ConfirmInstall, IssuerStore } from '../../servers/issuer/store/issuer-store.ts';
 import { PgIssuerStore } from '../../servers/issuer/store/pg-issuer-store.ts';
 import { SqliteIssuerStore } from '../../servers/issuer/store/sqlite-issuer-store.ts';
-import { findPostgresBin, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
-import { postgresLane } from '../support/system-components.ts';
+import { onPrivatePostgres } from '../support/private-postgres.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const keyring = (...ids: number[]) => new SecretBox(ids.map((b) => ({ id: `k${b}`, key: new Uint8Array(32).fill(b) })));
@@ -34,14 +33,15 @@ const sqlite: IssuerBackend = {
   },
 };
 
-let cluster: PrivatePostgres | undefined;
+/** The private cluster's URL, set while the PostgreSQL tests run (onPrivatePostgres). */
+let clusterUrl: () => string = () => '';
 let schemas = 0;
 const postgres: IssuerBackend = {
   name: 'PostgreSQL (pg)',
   claimsOutbox: true,
   fresh() {
     const schema = `issuer_contract_${++schemas}`;
-    return { open: (secrets = keyring(1)) => PgIssuerStore.open(cluster!.url, { secrets, schema, maxConnections: 4, claimMs: 30_000 }) };
+    return { open: (secrets = keyring(1)) => PgIssuerStore.open(clusterUrl(), { secrets, schema, maxConnections: 4, claimMs: 30_000 }) };
   },
 };
 
@@ -346,15 +346,8 @@ function issuerStoreContract(backend: IssuerBackend): void {
 describe('issuer store contract', () => {
   issuerStoreContract(sqlite);
 
-  const lane = postgresLane(findPostgresBin);
-  if (lane.skip) describe.skip(`PostgreSQL (pg): ${lane.skip}`, () => it('runs the contract on PostgreSQL', () => undefined));
-  else {
-    describe('on a private PostgreSQL cluster', () => {
-      beforeAll(async () => {
-        cluster = await startPrivatePostgres();
-      });
-      afterAll(() => cluster?.stop());
-      issuerStoreContract(postgres);
-    });
-  }
+  onPrivatePostgres((url) => {
+    clusterUrl = url;
+    issuerStoreContract(postgres);
+  });
 });

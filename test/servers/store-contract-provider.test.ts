@@ -5,12 +5,11 @@
  * two deliveries race), memberships, and the start of a membership fixed once across restarts.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PgProviderStore } from '../../servers/provider/store/pg-provider-store.ts';
 import { ProviderStoreError, type NewMember, type ProviderStore } from '../../servers/provider/store/provider-store.ts';
 import { SqliteProviderStore } from '../../servers/provider/store/sqlite-provider-store.ts';
-import { findPostgresBin, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.ts';
-import { postgresLane } from '../support/system-components.ts';
+import { onPrivatePostgres } from '../support/private-postgres.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 /** A place holding one provider database: `open` opens (again) a store on it. */
@@ -27,13 +26,14 @@ const sqlite: ProviderBackend = {
   },
 };
 
-let cluster: PrivatePostgres | undefined;
+/** The private cluster's URL, set while the PostgreSQL tests run (onPrivatePostgres). */
+let clusterUrl: () => string = () => '';
 let schemas = 0;
 const postgres: ProviderBackend = {
   name: 'PostgreSQL (pg)',
   fresh() {
     const schema = `provider_contract_${++schemas}`;
-    return { open: () => PgProviderStore.open(cluster!.url, { schema, maxConnections: 4 }) };
+    return { open: () => PgProviderStore.open(clusterUrl(), { schema, maxConnections: 4 }) };
   },
 };
 
@@ -167,15 +167,8 @@ function providerStoreContract(backend: ProviderBackend): void {
 describe('provider store contract', () => {
   providerStoreContract(sqlite);
 
-  const lane = postgresLane(findPostgresBin);
-  if (lane.skip) describe.skip(`PostgreSQL (pg): ${lane.skip}`, () => it('runs the contract on PostgreSQL', () => undefined));
-  else {
-    describe('on a private PostgreSQL cluster', () => {
-      beforeAll(async () => {
-        cluster = await startPrivatePostgres();
-      });
-      afterAll(() => cluster?.stop());
-      providerStoreContract(postgres);
-    });
-  }
+  onPrivatePostgres((url) => {
+    clusterUrl = url;
+    providerStoreContract(postgres);
+  });
 });

@@ -10,6 +10,8 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpath
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { postgresLane } from './system-components.ts';
 
 /** Where the Debian package puts the binaries (not on PATH) and where a source build does. */
 const SEARCHED = ['/usr/lib/postgresql', '/usr/local/pgsql/bin'];
@@ -134,4 +136,25 @@ export async function startPrivatePostgres(options: { ownerPid?: number } = {}):
   };
   process.once('exit', stop);
   return { url: `postgres://cardlab@127.0.0.1:${port}/postgres`, port, pid, dir, stop };
+}
+
+/**
+ * Declares tests that run against a private PostgreSQL cluster started once for them (stopped after them,
+ * and by its watchdog if the test process dies): `define` receives the cluster's URL as a function, valid
+ * inside the tests. Without PostgreSQL outside CI the block is skipped with the reason and what to install.
+ */
+export function onPrivatePostgres(define: (url: () => string) => void): void {
+  const lane = postgresLane(findPostgresBin);
+  if (lane.skip) {
+    describe.skip(`PostgreSQL (pg): ${lane.skip}`, () => it('runs on PostgreSQL', () => undefined));
+    return;
+  }
+  let cluster: PrivatePostgres | undefined;
+  describe('on a private PostgreSQL cluster', () => {
+    beforeAll(async () => {
+      cluster = await startPrivatePostgres();
+    });
+    afterAll(() => cluster?.stop());
+    define(() => cluster!.url);
+  });
 }
