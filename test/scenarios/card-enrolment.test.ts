@@ -1,8 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { toHex } from '../../protocol/bytes.ts';
 import { buildGetData } from '../../protocol/gp/commands/index.ts';
 import { createLogger, ensureDemoData, startServers } from '../../servers/index.ts';
@@ -11,19 +9,10 @@ import { newDemoCard } from '../../scenarios/env/demo-card.ts';
 import { demoServices } from '../../scenarios/env/demo-services.ts';
 import { runScenario } from '../../scenarios/run-scenario.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { runCardlab } from '../support/cardlab-cli.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cardlab.js');
-const run = promisify(execFile);
 
-async function cardlab(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cardlab = runCardlab;
 
 /** An issuer and a provider of the user's own, as `cardlab serve` runs them (demo services registered), in this process. */
 async function ownIssuer(dir: string) {

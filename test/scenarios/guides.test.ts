@@ -1,16 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { Card } from '../../simulator/index.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { runCardlab } from '../support/cardlab-cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'cardlab.js');
 const GUIDE = readFileSync(join(ROOT, 'docs', 'guides.md'), 'utf8');
-const run = promisify(execFile);
 
 interface Block {
   lang: string;
@@ -41,13 +38,8 @@ function fileOf(block: Block): string | undefined {
 }
 
 async function cardlab(cwd: string, args: string[]): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd });
-    return { code: 0, output: stdout + stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, output: e.stdout + e.stderr };
-  }
+  const r = await runCardlab(cwd, ...args);
+  return { code: r.code, output: r.stdout + r.stderr };
 }
 
 /** Writes a section's files and runs its `npx cardlab` commands in order (those needing a real reader left out); every one must exit 0. */

@@ -1,8 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { execFile } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { fromHex } from '../../protocol/bytes.ts';
 import { buildCap } from '../../protocol/cap/index.ts';
 import { toAnnotatedText } from '../../reader-bridge/index.ts';
@@ -10,10 +8,9 @@ import { runScenario } from '../../scenarios/run-scenario.ts';
 import { parseScenario } from '../../scenarios/load-scenario.ts';
 import { ScenarioError } from '../../scenarios/scenario-error.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { runCardlab } from '../support/cardlab-cli.ts';
 
 const MATERIAL = join(import.meta.dirname, '..', 'fixtures', 'scenarios', 'user-material');
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cardlab.js');
-const run = promisify(execFile);
 
 /**
  * A user's project: scenario files, a keys file and (copied from the fixtures) an applet model module.
@@ -88,15 +85,7 @@ function project(): string {
   return dir;
 }
 
-async function cardlab(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cardlab = runCardlab;
 
 const failures = (r: Awaited<ReturnType<typeof runScenario>>) => r.failure?.message ?? '';
 
