@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { runScenario, type ScenarioResult } from '../run-scenario.ts';
+import { reportFixtureRun } from '../../test/support/report-fixture-run.ts';
 import { junitXsdErrors } from '../../test/support/junit-xsd.ts';
 import { junitClassname, junitTimestamp, toJunitXml } from './junit-reporter.ts';
 import type { SuiteRun } from './suite-run.ts';
@@ -23,14 +24,7 @@ function attributes(xml: string, tag: string): Record<string, string> {
 
 describe('JUnit report: valid against the common JUnit schema (test/fixtures/junit/junit.xsd)', () => {
   it('a run with a failed step, files that could not run, a skipped and a passed scenario validates', async () => {
-    const results = [
-      await runScenario(join(FIXTURES, 'broken-expectation.yaml')),
-      await runScenario(join(FIXTURES, 'malformed-sw.yaml')),
-      await runScenario(join(FIXTURES, 'bad-yaml.yaml')),
-      await runScenario(join(SUITE, 'card-locked.yaml')),
-      skipped,
-    ];
-    const traces = results.map((_, i) => ({ text: join(ROOT, 'reports', 'traces', `t${i}.trace.txt`), jsonl: join(ROOT, 'reports', 'traces', `t${i}.trace.jsonl`) }));
+    const { results, traces } = await reportFixtureRun(skipped);
     const xml = toJunitXml(results, undefined, { ...run, traces });
     expect(await junitXsdErrors(xml)).toEqual([]);
     expect(xml.match(/<testcase /g)).toHaveLength(5);

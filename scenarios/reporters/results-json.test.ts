@@ -1,26 +1,19 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { runScenario, type ScenarioResult } from '../run-scenario.ts';
+import { reportFixtureRun } from '../../test/support/report-fixture-run.ts';
 import { resultsSchemaErrors } from '../../test/support/results-schema.ts';
 import { RESULTS_SCHEMA_VERSION, toResultsJson, toResultsReport } from './results-json.ts';
 import { createSuiteRunRecorder, type SuiteRun } from './suite-run.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'scenarios');
 const SUITE = join(ROOT, 'scenarios', 'suite');
 
 const skipped: ScenarioResult = { file: join(SUITE, 'over-vpcd.yaml'), name: 'over vpcd', tags: ['pcsc'], seed: 0, status: 'skipped', durationMs: 2, steps: [], trace: [], skipReason: 'reader vpcd: needs pcscd and vsmartcard-vpcd' };
 
 describe('results.json', () => {
   it('a real run (failed step, malformed files, a pass, a skip) validates against scenarios/results.schema.json', async () => {
-    const results = [
-      await runScenario(join(FIXTURES, 'broken-expectation.yaml')),
-      await runScenario(join(FIXTURES, 'malformed-sw.yaml')),
-      await runScenario(join(FIXTURES, 'bad-yaml.yaml')),
-      await runScenario(join(SUITE, 'card-locked.yaml')),
-      skipped,
-    ];
-    const traces = results.map((_, i) => ({ text: join(ROOT, 'reports', 'traces', `t${i}.trace.txt`), jsonl: join(ROOT, 'reports', 'traces', `t${i}.trace.jsonl`) }));
+    const { results, traces } = await reportFixtureRun(skipped);
     const report = JSON.parse(toResultsJson(results, { startedAt: new Date(Date.now() - 5000), finishedAt: new Date(), root: ROOT, traces })) as unknown;
     expect(resultsSchemaErrors(report)).toEqual([]);
     expect(report).toMatchObject({ schemaVersion: RESULTS_SCHEMA_VERSION, summary: { total: 5, passed: 1, failed: 3, errors: 2, skipped: 1, durationMs: 5000 } });
