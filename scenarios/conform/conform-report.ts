@@ -38,7 +38,8 @@ export function readHostKeys(file: string): HostKeys {
   try {
     json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new ConformUsageError(`--keys ${file}: ${(err as Error).message}`);
+    // Never the parser's message: it quotes the file's text, which holds keys.
+    throw new ConformUsageError(`--keys ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`);
   }
   const hex = (name: string): Uint8Array => {
     const v = json[name];

@@ -31,7 +31,8 @@ export function readKeysFile(file: string): ScenarioKeys {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(err as Error).message})`}`);
+    // Never the parser's message: it quotes the file's text, which holds keys.
+    throw new Error(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err instanceof SyntaxError ? 'not valid JSON' : (err as Error).message}`);
   }
   const problem = keySetProblem(value);
   if (problem) throw new Error(`${file}: ${problem}`);
