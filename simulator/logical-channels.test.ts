@@ -9,6 +9,7 @@ import {
   buildManageChannelClose,
   buildManageChannelOpen,
   buildSelect,
+  buildSetCardStatus,
   onChannel,
 } from '../protocol/gp/commands/index.ts';
 import { SW } from '../protocol/apdu/index.ts';
@@ -68,6 +69,15 @@ describe('MANAGE CHANNEL (ISO 7816-4 §11.1.2, GPCS 11.7)', () => {
     expect(toHex(card.transmit(buildManageChannelClose(1, { origin: 0 })))).toBe('6200');
     expect(toHex(card.transmit(Uint8Array.of(0x00, 0x70, 0x80, 0x00)))).toBe('6A86');
     expect(toHex(card.transmit(onChannel(buildGetData(0x9f7f), 1)))).toBe('6881');
+  });
+
+  it('opens no channel while the card is locked (6A81), and knows only P1 00 and 80 (6A86)', () => {
+    const card = powered();
+    const { send } = authenticateOn(card, 0, 0x01);
+    expect(swOf(send(buildSetCardStatus(0x7f)))).toBe(SW.SUCCESS);
+    expect(toHex(card.transmit(buildManageChannelOpen()))).toBe('6A81');
+    expect(toHex(card.transmit(buildManageChannelOpen({ channel: 1 })))).toBe('6A81');
+    expect(toHex(card.transmit(Uint8Array.of(0x00, 0x70, 0x40, 0x00, 0x01)))).toBe('6A86');
   });
 
   it('refuses secure messaging (6882) and a data field (6700)', () => {
